@@ -1,0 +1,1 @@
+// Translation unit that exists only to produce the precompiled torch header.

@@ -1,0 +1,49 @@
+// Kaldi-compatible log-mel filterbank features (the same numbers as
+// torchaudio.compliance.kaldi.fbank with its defaults and snip_edges), as
+// batched tensor math: frames by unfold, one rfft, one matmul with the mel bank.
+#pragma once
+
+#include <torch/types.h>
+
+#include <utility>
+
+namespace jstip::data {
+
+struct FbankOptions {
+  int64_t num_bins = 80;
+  double sample_rate = 16000;
+  double frame_length_ms = 25;
+  double frame_shift_ms = 10;
+  double preemphasis = 0.97;
+  bool remove_dc_offset = true;
+  double low_freq = 20;    // Hz
+  double high_freq = 0;    // Hz; <= 0 means offset from Nyquist
+  double dither = 0;       // Kaldi's default is 1; off keeps features reproducible
+  // Kaldi works on int16-scaled samples; inputs in [-1, 1] are scaled up.
+  bool scale_to_int16 = true;
+};
+
+class Fbank {
+ public:
+  explicit Fbank(FbankOptions options = {});
+
+  // waveforms (B, N) float, lengths (B) samples -> features (B, T, bins)
+  // zero beyond each utterance's frames, and frame counts (B) int64.
+  std::pair<torch::Tensor, torch::Tensor> compute(const torch::Tensor& waveforms, const torch::Tensor& lengths) const;
+  // One utterance (N) -> (T, bins).
+  torch::Tensor compute(const torch::Tensor& waveform) const;
+
+  int64_t num_frames(int64_t num_samples) const;  // snip_edges: only whole frames
+  int64_t window_size() const { return window_size_; }
+  int64_t window_shift() const { return window_shift_; }
+  const FbankOptions& options() const { return options_; }
+  const torch::Tensor& mel_banks() const { return mel_banks_; }  // (bins, fft/2 + 1)
+
+ private:
+  torch::Tensor frames_to_features(torch::Tensor frames) const;  // (N, window) -> (N, bins)
+  FbankOptions options_;
+  int64_t window_size_, window_shift_, fft_size_;
+  torch::Tensor window_, mel_banks_;
+};
+
+}  // namespace jstip::data

@@ -1,0 +1,10 @@
+// Sample-rate conversion with libsoxr (high quality, linear phase).
+#pragma once
+
+#include <vector>
+
+namespace jstip::data {
+
+std::vector<float> resample(const std::vector<float>& mono, double from_rate, double to_rate);
+
+}  // namespace jstip::data

@@ -1,0 +1,143 @@
+#include "host/data/tokenizer.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "host/data/sentencepiece_backend.h"
+
+namespace jstip::data {
+namespace {
+
+struct Module {
+  JstipSentencePieceCreateFn create = nullptr;
+  JstipSentencePieceTrainFn train = nullptr;
+};
+
+// Loads libjstip_sentencepiece.so once (never unloaded: models it made may live until exit).
+const Module& module() {
+  static const Module loaded = [] {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("JSTIP_SENTENCEPIECE_MODULE")) candidates.push_back(env);
+#ifdef JSTIP_SENTENCEPIECE_MODULE_BUILD
+    candidates.push_back(JSTIP_SENTENCEPIECE_MODULE_BUILD);
+#endif
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) candidates.push_back((self.parent_path() / "../lib/libjstip_sentencepiece.so").lexically_normal().string());
+#ifdef JSTIP_SENTENCEPIECE_MODULE_INSTALL
+    candidates.push_back(JSTIP_SENTENCEPIECE_MODULE_INSTALL);
+#endif
+    std::string tried;
+    for (const auto& path : candidates) {
+      if (!std::filesystem::exists(path)) {
+        tried += "\n  " + path + " (absent)";
+        continue;
+      }
+      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+      if (!handle) {
+        tried += "\n  " + path + " (" + ::dlerror() + ")";
+        continue;
+      }
+      Module m;
+      m.create = reinterpret_cast<JstipSentencePieceCreateFn>(::dlsym(handle, "jstip_sentencepiece_create"));
+      m.train = reinterpret_cast<JstipSentencePieceTrainFn>(::dlsym(handle, "jstip_sentencepiece_train"));
+      if (m.create && m.train) return m;
+      tried += "\n  " + path + " (missing entry points)";
+    }
+    throw std::runtime_error("tokenizer: cannot load the sentencepiece module; tried:" + tried +
+                             "\nset JSTIP_SENTENCEPIECE_MODULE to libjstip_sentencepiece.so");
+  }();
+  return loaded;
+}
+
+}  // namespace
+
+void train_tokenizer(const TokenizerTrainOptions& o) {
+  if (o.inputs.empty()) throw std::invalid_argument("tokenizer train: no input text files");
+  if (o.model_prefix.empty()) throw std::invalid_argument("tokenizer train: no model prefix");
+  if (o.model_type != "bpe" && o.model_type != "unigram")
+    throw std::invalid_argument("tokenizer train: model type must be 'bpe' or 'unigram', got '" + o.model_type + "'");
+  std::string inputs;
+  for (const auto& f : o.inputs) inputs += (inputs.empty() ? "" : ",") + f;
+  // Train under a temporary prefix, then rename: a crash leaves no half model.
+  const std::string temp = o.model_prefix + ".tmp." + std::to_string(::getpid());
+  std::string args = "--input=" + inputs + " --model_prefix=" + temp + " --vocab_size=" + std::to_string(o.vocab_size) +
+                     " --model_type=" + o.model_type + " --character_coverage=" + std::to_string(o.character_coverage) +
+                     " --hard_vocab_limit=" + (o.hard_vocab_limit ? "true" : "false") +
+                     " --byte_fallback=" + (o.byte_fallback ? "true" : "false") +
+                     " --split_by_whitespace=true --minloglevel=1";
+  if (!o.user_defined_symbols.empty()) {
+    std::string symbols;
+    for (const auto& s : o.user_defined_symbols) symbols += (symbols.empty() ? "" : ",") + s;
+    args += " --user_defined_symbols=" + symbols;
+  }
+  if (!o.extra_args.empty()) args += " " + o.extra_args;
+  std::string error;
+  if (!module().train(args, &error)) {
+    std::remove((temp + ".model").c_str());
+    std::remove((temp + ".vocab").c_str());
+    throw std::runtime_error("tokenizer train (" + inputs + "): " + error);
+  }
+  for (const char* ext : {".model", ".vocab"})
+    if (std::rename((temp + ext).c_str(), (o.model_prefix + ext).c_str()) != 0)
+      throw std::runtime_error("tokenizer train: cannot rename " + temp + ext + " to " + o.model_prefix + ext);
+}
+
+Tokenizer::Tokenizer(const std::string& model_path)
+    : processor_(module().create()), path_(model_path) {
+  const std::string error = processor_->load(model_path);
+  if (!error.empty()) throw std::runtime_error(model_path + ": cannot load sentencepiece model: " + error);
+}
+
+Tokenizer::~Tokenizer() = default;
+Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
+
+std::vector<int> Tokenizer::encode(const std::string& text) const {
+  std::vector<int> ids;
+  const std::string error = processor_->encode(text, &ids);
+  if (!error.empty()) throw std::runtime_error(path_ + ": encode failed: " + error);
+  return ids;
+}
+
+std::vector<int> Tokenizer::encode_word(const std::string& word) const {
+  if (word.find(' ') != std::string::npos) throw std::invalid_argument("encode_word: '" + word + "' holds a space");
+  return encode(word);
+}
+
+WordTokens Tokenizer::encode_words(const std::vector<std::string>& words) const {
+  WordTokens out;
+  out.word_begin.push_back(0);
+  for (const auto& w : words) {
+    const auto ids = encode_word(w);
+    out.ids.insert(out.ids.end(), ids.begin(), ids.end());
+    out.word_begin.push_back(int64_t(out.ids.size()));
+  }
+  return out;
+}
+
+std::string Tokenizer::decode(const std::vector<int>& ids) const {
+  std::string text;
+  const std::string error = processor_->decode(ids, &text);
+  if (!error.empty()) throw std::runtime_error(path_ + ": decode failed: " + error);
+  return text;
+}
+
+std::vector<std::string> Tokenizer::pieces(const std::vector<int>& ids) const {
+  std::vector<std::string> out;
+  for (int id : ids) out.push_back(processor_->id_to_piece(id));
+  return out;
+}
+
+int Tokenizer::vocab_size() const { return processor_->size(); }
+int Tokenizer::piece_to_id(const std::string& piece) const { return processor_->piece_to_id(piece); }
+int Tokenizer::unk_id() const { return processor_->unk_id(); }
+int Tokenizer::bos_id() const { return processor_->bos_id(); }
+int Tokenizer::eos_id() const { return processor_->eos_id(); }
+int Tokenizer::pad_id() const { return processor_->pad_id(); }
+
+}  // namespace jstip::data

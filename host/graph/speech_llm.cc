@@ -1,0 +1,64 @@
+#include "host/graph/speech_llm.h"
+
+#include <torch/torch.h>
+
+#include "host/runtime/composition.h"
+#include "jstip/encoder.h"
+#include "jstip/llm.h"
+#include "jstip/projector.h"
+
+namespace jstip::graph {
+
+SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_seconds)
+    : encoder_(composition.encoder), projector_(composition.projector), llm_(composition.llm) {
+  if (!encoder_ || !projector_ || !llm_)
+    throw std::invalid_argument("a speech-LLM needs the encoder, projector and llm slots");
+  register_module("encoder", encoder_);
+  register_module("projector", projector_);
+  register_module("llm", llm_);
+  // Query-based projectors (downsampling 0) have no time axis: only whole-utterance spans work.
+  mapper_.frame_shift_seconds = frame_shift_seconds;
+  mapper_.downsampling = encoder_->downsampling() * std::max<int64_t>(1, projector_->downsampling());
+}
+
+SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths) {
+  EncoderOutput encoded = encoder_->encode(features, feature_lengths);
+  ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
+  return {projected.embeddings, projected.lengths};
+}
+
+SplicedBatch SpeechLLM::splice_plans(const std::vector<PlannedSample>& samples, const SpeechEmbeddings& speech,
+                                     PadSide pad) {
+  if (projector_->downsampling() == 0)
+    for (const auto& s : samples)
+      for (const auto& span : s.plan->spans)
+        if (span.modality == Span::Modality::Speech &&
+            (span.word_begin != 0 || span.word_end < static_cast<int32_t>(s.input->words.size())))
+          throw std::invalid_argument("sample '" + s.input->id + "': strategy '" + s.plan->strategy +
+                                      "' cuts speech at words, but a query-based projector has no time axis; "
+                                      "use the asr strategy or a stack_linear/conv1d projector");
+  return splice(samples, speech.embeddings, speech.lengths, [this](const torch::Tensor& t) { return llm_->embed(t.unsqueeze(0)).squeeze(0); },
+                mapper_, pad);
+}
+
+LossResult SpeechLLM::loss(const SplicedBatch& batch) {
+  LMOutput out = llm_->forward_embeddings(batch.embeddings, batch.key_mask, batch.positions, nullptr);
+  LossResult result;
+  result.logits = out.logits;
+  const auto vocab = out.logits.size(-1);
+  auto per_token = torch::nn::functional::cross_entropy(
+                       out.logits.reshape({-1, vocab}).to(torch::kFloat), batch.labels.reshape({-1}),
+                       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kNone))
+                       .view(batch.labels.sizes());
+  auto is_target = batch.labels != kIgnoreLabel;
+  auto row_targets = is_target.sum(1);
+  result.targets = row_targets.sum().item<int64_t>();
+  result.loss = per_token.sum() / std::max<int64_t>(1, result.targets);
+  auto row_sums = per_token.detach().sum(1).to(torch::kCPU).to(torch::kDouble).contiguous();
+  auto row_counts = row_targets.to(torch::kCPU).to(torch::kLong).contiguous();
+  result.row_loss_sums.assign(row_sums.data_ptr<double>(), row_sums.data_ptr<double>() + row_sums.numel());
+  result.row_targets.assign(row_counts.data_ptr<int64_t>(), row_counts.data_ptr<int64_t>() + row_counts.numel());
+  return result;
+}
+
+}  // namespace jstip::graph

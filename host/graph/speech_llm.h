@@ -1,0 +1,64 @@
+// The composed speech-LLM: encoder -> projector -> (spliced with text
+// embeddings by a plan) -> LLM. One torch module holding the three slots, so
+// parameters are named "encoder.*", "projector.*", "llm.*" in checkpoints.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <memory>
+
+#include "host/graph/plan_executor.h"
+
+namespace jstip {
+class SpeechEncoder;
+class Projector;
+class LanguageModel;
+}  // namespace jstip
+
+namespace jstip::host {
+struct Composition;
+}
+
+namespace jstip::graph {
+
+struct SpeechEmbeddings {
+  torch::Tensor embeddings;  // [B, T'', H] projected speech
+  torch::Tensor lengths;     // [B] int64
+};
+
+struct LossResult {
+  torch::Tensor loss;     // mean cross-entropy over target tokens (scalar)
+  int64_t targets = 0;    // number of target tokens
+  torch::Tensor logits;   // [B, L, V]
+  std::vector<double> row_loss_sums;    // summed loss of each row's targets (for per-strategy logs)
+  std::vector<int64_t> row_targets;
+};
+
+class SpeechLLM : public torch::nn::Module {
+ public:
+  explicit SpeechLLM(const host::Composition& composition, double frame_shift_seconds = 0.01);
+
+  // Runs encoder and projector once over the padded features of a batch.
+  SpeechEmbeddings encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths);
+
+  // Plans -> one LLM input batch (see plan_executor.h).
+  SplicedBatch splice_plans(const std::vector<PlannedSample>& samples, const SpeechEmbeddings& speech,
+                            PadSide pad = PadSide::Right);
+
+  // Teacher-forced next-token loss on a spliced batch.
+  LossResult loss(const SplicedBatch& batch);
+
+  const FrameMapper& frame_mapper() const { return mapper_; }
+  SpeechEncoder& encoder() { return *encoder_; }
+  Projector& projector() { return *projector_; }
+  LanguageModel& llm() { return *llm_; }
+
+ private:
+  std::shared_ptr<SpeechEncoder> encoder_;
+  std::shared_ptr<Projector> projector_;
+  std::shared_ptr<LanguageModel> llm_;
+  FrameMapper mapper_;
+};
+
+}  // namespace jstip::graph

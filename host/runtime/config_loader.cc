@@ -1,0 +1,213 @@
+#include "host/runtime/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace jstip::host {
+namespace {
+
+std::string origin_of(const std::string& file, const YAML::Mark& mark) {
+  return file + ":" + std::to_string(mark.line + 1);
+}
+
+ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
+  auto node = std::make_shared<ConfigNode>();
+  node->origin = origin_of(file, yaml.Mark());
+  switch (yaml.Type()) {
+    case YAML::NodeType::Scalar:
+      node->kind = ConfigNode::Kind::Scalar;
+      node->scalar = yaml.Scalar();
+      break;
+    case YAML::NodeType::Sequence:
+      node->kind = ConfigNode::Kind::List;
+      for (const auto& item : yaml) node->items.push_back(from_yaml(item, file));
+      break;
+    case YAML::NodeType::Map:
+      node->kind = ConfigNode::Kind::Map;
+      for (const auto& field : yaml) {
+        std::string key = field.first.Scalar();
+        if (node->find(key))
+          throw ConfigError(origin_of(file, field.first.Mark()) + ": duplicate key '" + key + "'");
+        node->fields.emplace_back(key, from_yaml(field.second, file));
+      }
+      break;
+    default:
+      node->kind = ConfigNode::Kind::Null;
+  }
+  return node;
+}
+
+void emit(YAML::Emitter& out, const ConfigNodePtr& node) {
+  switch (node->kind) {
+    case ConfigNode::Kind::Scalar: out << node->scalar; break;
+    case ConfigNode::Kind::List:
+      out << YAML::Flow << YAML::BeginSeq;
+      for (const auto& item : node->items) emit(out, item);
+      out << YAML::EndSeq;
+      break;
+    case ConfigNode::Kind::Map:
+      out << YAML::Block << YAML::BeginMap;
+      for (const auto& [key, value] : node->fields) {
+        out << YAML::Key << key << YAML::Value;
+        emit(out, value);
+      }
+      out << YAML::EndMap;
+      break;
+    case ConfigNode::Kind::Null: out << YAML::Null; break;
+  }
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+ConfigNodePtr parse_yaml(const std::string& text, const std::string& origin) {
+  YAML::Node yaml;
+  try {
+    yaml = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": malformed YAML: " + e.msg);
+  }
+  auto root = from_yaml(yaml, origin);
+  if (root->kind == ConfigNode::Kind::Null) {  // an empty file is an empty map
+    root->kind = ConfigNode::Kind::Map;
+  }
+  if (root->kind != ConfigNode::Kind::Map)
+    throw ConfigError(origin + ":1: expected a map of sections at the top level");
+  return root;
+}
+
+ConfigNodePtr load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_yaml(text.str(), path);
+}
+
+ConfigNodePtr merge_configs(const ConfigNodePtr& base, const ConfigNodePtr& overlay) {
+  if (!base) return overlay->clone();
+  if (base->kind != ConfigNode::Kind::Map || overlay->kind != ConfigNode::Kind::Map) return overlay->clone();
+  auto merged = base->clone();
+  for (const auto& [key, value] : overlay->fields) {
+    bool found = false;
+    for (auto& field : merged->fields) {
+      if (field.first != key) continue;
+      // A slot whose `type` changes is a different plugin: drop the old options.
+      auto old_type = field.second->find("type");
+      auto new_type = value->find("type");
+      bool type_changed = old_type && new_type && old_type->scalar != new_type->scalar;
+      field.second = type_changed ? value->clone() : merge_configs(field.second, value);
+      found = true;
+    }
+    if (!found) merged->fields.emplace_back(key, value->clone());
+  }
+  merged->origin = overlay->origin;
+  return merged;
+}
+
+void apply_override(const ConfigNodePtr& root, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("override '" + assignment + "': expected key.path=value");
+  std::string key = assignment.substr(0, eq);
+  std::string origin = "override '" + assignment + "'";
+  ConfigNodePtr value;
+  try {
+    value = from_yaml(YAML::Load(assignment.substr(eq + 1)), origin);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ": value is not valid YAML: " + e.msg);
+  }
+  auto set_origin = [&](auto&& self, const ConfigNodePtr& node) -> void {
+    node->origin = origin;
+    for (auto& item : node->items) self(self, item);
+    for (auto& field : node->fields) self(self, field.second);
+  };
+  set_origin(set_origin, value);
+  if (value->kind == ConfigNode::Kind::Null) {  // "key=" sets an empty string
+    value->kind = ConfigNode::Kind::Scalar;
+  }
+
+  ConfigNodePtr node = root;
+  size_t pos = 0;
+  while (true) {
+    size_t dot = key.find('.', pos);
+    std::string part = key.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    if (part.empty()) throw ConfigError(origin + ": empty key component");
+    if (node->kind != ConfigNode::Kind::Map)
+      throw ConfigError(origin + ": '" + key.substr(0, pos ? pos - 1 : 0) + "' is not a map (" + node->origin + ")");
+    auto child = node->find(part);
+    if (dot == std::string::npos) {
+      // Swapping a slot's plugin (`encoder.type=transformer`) drops the old
+      // plugin's options, as a later config file does; set new ones after it.
+      if (part == "type" && child && child->scalar != value->scalar)
+        node->fields.erase(std::remove_if(node->fields.begin(), node->fields.end(),
+                                          [](const auto& field) { return field.first != "type"; }),
+                           node->fields.end());
+      if (child) {
+        *child = *value;
+      } else {
+        node->fields.emplace_back(part, value);
+      }
+      return;
+    }
+    if (!child) {
+      child = std::make_shared<ConfigNode>();
+      child->kind = ConfigNode::Kind::Map;
+      child->origin = origin;
+      node->fields.emplace_back(part, child);
+    }
+    node = child;
+    pos = dot + 1;
+  }
+}
+
+Config load_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides) {
+  ConfigNodePtr merged;
+  for (const auto& file : files) merged = merge_configs(merged, load_yaml_file(file));
+  if (!merged) {
+    merged = std::make_shared<ConfigNode>();
+    merged->kind = ConfigNode::Kind::Map;
+    merged->origin = "(no config file)";
+  }
+  for (const auto& assignment : overrides) apply_override(merged, assignment);
+  return Config(merged, "");
+}
+
+std::string dump_yaml(const ConfigNodePtr& root) {
+  YAML::Emitter out;
+  emit(out, root);
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+}  // namespace jstip::host

@@ -1,0 +1,50 @@
+// The `trainer` section: optimizer and schedule defaults, then stages that
+// override them (e.g. JSTIP pretraining, then ASR fine-tuning).
+//
+//   trainer:
+//     lr: 1.0e-3          warmup_steps: 20     schedule: cosine   min_lr_ratio: 0.1
+//     weight_decay: 0.01  grad_clip: 1.0       accumulate: 1
+//     log_every: 10       save_every: 100      keep_last: 3       eval_every: 0
+//     stages:
+//       - {name: pretrain, steps: 200}
+//       - {name: finetune, steps: 100, lr: 3.0e-4, sources: {asr_pairs: 1.0},
+//          freeze: {encoder: true}}
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "host/train/lr_schedule.h"
+#include "jstip/config.h"
+
+namespace jstip::train {
+
+struct StageOptions {
+  std::string name;
+  int64_t steps = 0;           // optimizer steps
+  LrSchedule schedule;
+  double weight_decay = 0.01;
+  double grad_clip = 1.0;      // max global L2 norm; <= 0 disables
+  int64_t accumulate = 1;      // micro-batches per optimizer step
+  std::map<std::string, double> source_weights;  // empty: the data section's weights
+  std::map<std::string, bool> freeze;            // slot -> frozen for this stage
+};
+
+struct TrainOptions {
+  std::vector<StageOptions> stages;
+  int64_t log_every = 10;
+  int64_t save_every = 100;     // also at the end of every stage
+  int64_t keep_last = 3;
+  int64_t eval_every = 0;       // dev loss every N steps (0: at stage ends only)
+  int64_t max_dev_batches = 20;
+  std::string output_dir = "runs/default";
+  uint64_t seed = 0;
+
+  int64_t total_steps() const;
+};
+
+// Parses `trainer` (and top-level seed/output_dir); errors name file:line.
+TrainOptions parse_train_options(const Config& config);
+
+}  // namespace jstip::train

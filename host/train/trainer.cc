@@ -1,0 +1,369 @@
+#include "host/train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "host/data/tokenizer.h"
+#include "host/graph/sample_builder.h"
+#include "host/graph/speech_llm.h"
+#include "host/runtime/composition.h"
+#include "host/runtime/config_loader.h"
+#include "host/train/checkpoint.h"
+#include "host/train/data_mixture.h"
+#include "host/train/metrics_log.h"
+#include "host/train/train_options.h"
+#include "jstip/encoder.h"
+#include "jstip/interleaver.h"
+#include "jstip/llm.h"
+#include "jstip/nn/freeze.h"
+#include "jstip/projector.h"
+
+namespace fs = std::filesystem;
+
+namespace jstip::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---- RNG states as text, for trainer_state.json --------------------------------
+
+std::string to_text(const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  return out.str();
+}
+
+void from_text(std::mt19937_64& rng, const std::string& text) {
+  std::istringstream in(text);
+  in >> rng;
+  if (!in) throw std::runtime_error("trainer_state.json: unreadable RNG state");
+}
+
+std::string torch_rng_state() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  auto state = generator.get_state().contiguous();
+  static const char* hex = "0123456789abcdef";
+  std::string text;
+  const auto* bytes = state.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < state.numel(); ++i) {
+    text += hex[bytes[i] >> 4];
+    text += hex[bytes[i] & 15];
+  }
+  return text;
+}
+
+void set_torch_rng_state(const std::string& text) {
+  auto state = torch::empty({static_cast<int64_t>(text.size() / 2)}, torch::kUInt8);
+  auto* bytes = state.data_ptr<uint8_t>();
+  auto nibble = [](char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
+  for (size_t i = 0; i + 1 < text.size(); i += 2) bytes[i / 2] = static_cast<uint8_t>(nibble(text[i]) << 4 | nibble(text[i + 1]));
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+// ---- one micro-batch -------------------------------------------------------------
+
+struct BatchLoss {
+  torch::Tensor loss;
+  int64_t targets = 0;
+  int64_t positions = 0;  // LLM positions processed (throughput)
+  std::map<std::string, std::pair<double, int64_t>> by_strategy;  // summed loss, targets
+};
+
+BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
+                     const std::string& strategy, const std::string& source, const data::Batch& batch,
+                     std::mt19937_64& rng) {
+  const auto count = batch.records.size();
+  std::vector<PlanInput> inputs(count);
+  std::vector<Plan> plans(count);
+  std::vector<int64_t> audio_rows;  // batch rows whose plan has speech
+  for (size_t b = 0; b < count; ++b) {
+    const auto& record = batch.records[b];
+    inputs[b] = builder.build(record);
+    if (interleaver.needs_audio() && !inputs[b].has_audio)
+      throw std::invalid_argument("source '" + source + "', record '" + record.id() + "': strategy '" + strategy +
+                                  "' needs audio, the record has none");
+    if (interleaver.needs_timings() && !inputs[b].has_timings)
+      throw std::invalid_argument("source '" + source + "', record '" + record.id() + "': strategy '" + strategy +
+                                  "' needs word timings, the record has none (align it with `jstip align`, or use asr)");
+    plans[b] = host::call_plugin(strategy, [&] { return interleaver.plan(inputs[b], rng); });
+    if (plans[b].speech_spans() > 0) audio_rows.push_back(static_cast<int64_t>(b));
+  }
+
+  graph::SpeechEmbeddings speech;
+  std::vector<int64_t> audio_row_of(count, -1);
+  if (!audio_rows.empty()) {
+    auto rows = torch::tensor(audio_rows, torch::kLong);
+    auto lengths = batch.feature_lengths.index_select(0, rows);
+    const int64_t longest = lengths.max().item<int64_t>();
+    if (lengths.min().item<int64_t>() <= 0)
+      throw std::invalid_argument("source '" + source + "': a record with a speech span has no audio frames");
+    auto features = batch.features.index_select(0, rows).slice(1, 0, longest);
+    speech = model.encode_speech(features, lengths);
+    for (size_t i = 0; i < audio_rows.size(); ++i) audio_row_of[audio_rows[i]] = static_cast<int64_t>(i);
+  }
+  std::vector<graph::PlannedSample> samples;
+  for (size_t b = 0; b < count; ++b) samples.push_back({&plans[b], &inputs[b], audio_row_of[b]});
+  graph::SplicedBatch spliced = model.splice_plans(samples, speech);
+  graph::LossResult result = model.loss(spliced);
+
+  BatchLoss out;
+  out.loss = result.loss;
+  out.targets = result.targets;
+  for (auto length : spliced.lengths) out.positions += length;
+  for (size_t b = 0; b < count; ++b) {
+    auto& entry = out.by_strategy[plans[b].strategy];
+    entry.first += result.row_loss_sums[b];
+    entry.second += result.row_targets[b];
+  }
+  return out;
+}
+
+// ---- state that survives a resume ------------------------------------------------
+
+struct RunState {
+  int64_t step = 0;        // optimizer steps taken (global)
+  int64_t stage = 0;       // index into options.stages
+  int64_t stage_step = 0;  // steps taken in the current stage
+  double best_dev_loss = std::numeric_limits<double>::infinity();
+  std::string best_checkpoint;
+};
+
+Json state_json(const RunState& s, const std::mt19937_64& rng_data, const std::mt19937_64& rng_plan,
+                const DataMixture& mixture, double dev_loss) {
+  Json j = Json::object();
+  j.set("step", Json::integer(s.step));
+  j.set("stage", Json::integer(s.stage));
+  j.set("stage_step", Json::integer(s.stage_step));
+  j.set("rng_data", Json::string(to_text(rng_data)));
+  j.set("rng_plan", Json::string(to_text(rng_plan)));
+  j.set("rng_torch", Json::string(torch_rng_state()));
+  j.set("data_positions", mixture.positions());
+  if (std::isfinite(s.best_dev_loss)) j.set("best_dev_loss", Json::number(s.best_dev_loss));
+  j.set("best_checkpoint", Json::string(s.best_checkpoint));
+  if (dev_loss >= 0) j.set("dev_loss", Json::number(dev_loss));
+  return j;
+}
+
+void set_slot_trainable(torch::nn::Module& module, bool trainable) {
+  for (auto& p : module.parameters()) p.set_requires_grad(trainable);
+}
+
+double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& asr,
+                data::Loader& loader, int64_t max_batches) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  std::mt19937_64 rng(0);
+  double sum = 0;
+  int64_t targets = 0;
+  loader.start_epoch(0);
+  data::Batch batch;
+  for (int64_t i = 0; i < max_batches && loader.next(&batch); ++i) {
+    BatchLoss b = batch_loss(model, builder, asr, "asr", "dev", batch, rng);
+    sum += b.loss.item<double>() * static_cast<double>(b.targets);
+    targets += b.targets;
+  }
+  while (loader.next(&batch)) {
+  }  // drain, so the loader is idle
+  model.train();
+  return targets > 0 ? sum / static_cast<double>(targets) : -1;
+}
+
+}  // namespace
+
+TrainSummary train(const TrainRequest& request) {
+  TrainOptions options = parse_train_options(request.config);
+  torch::manual_seed(options.seed);  // before the plugins initialize their weights
+  host::ComposeOptions compose_options;
+  compose_options.need_interleaver = request.config.has("interleaver");
+  host::Composition composition = host::compose(request.config, compose_options);
+  const Config& config = composition.config;  // resolved: embedded in every checkpoint
+
+  auto model = std::make_shared<graph::SpeechLLM>(composition);
+  for (const char* slot : {"encoder", "projector", "llm"}) {
+    torch::nn::Module& module = *model->named_children()[slot];
+    std::string summary = jstip::nn::apply_training_options(module, config.child(slot));
+    if (!summary.empty()) spdlog::info("{}: {}", slot, summary);
+  }
+
+  const std::string tokenizer_path = config.get_string("tokenizer.model", "");
+  if (tokenizer_path.empty()) throw ConfigError(config.where() + ": set tokenizer.model (a sentencepiece .model file)");
+  auto tokenizer = std::make_shared<const data::Tokenizer>(tokenizer_path);
+  if (tokenizer->vocab_size() > model->llm().vocab_size())
+    throw ConfigError(config.where("llm") + ": tokenizer " + tokenizer_path + " has " +
+                      std::to_string(tokenizer->vocab_size()) + " pieces but llm.vocab_size is " +
+                      std::to_string(model->llm().vocab_size()));
+  graph::SampleBuilder builder(tokenizer, graph::PromptDefinition::from_config(config));
+  DataMixture mixture(config, *composition.registry, composition.interleaver, composition.plugin_name("interleaver"));
+  auto dev_asr = composition.registry->create_as<Interleaver>(
+      "asr", "interleaver", Config(host::parse_yaml("type: asr\n", "dev strategy"), "interleaver"));
+
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(options.stages[0].schedule.peak));
+  RunState state;
+  std::mt19937_64 rng_data(options.seed), rng_plan(options.seed + 1);
+
+  const fs::path run_dir(options.output_dir);
+  const std::string checkpoint_root = (run_dir / "checkpoints").string();
+  fs::create_directories(run_dir);
+  if (!request.resume_from.empty()) {
+    std::string folder = resolve_checkpoint(request.resume_from);
+    if (folder.empty()) throw std::runtime_error(request.resume_from + ": no checkpoint to resume from");
+    CheckpointContent content = load_checkpoint(folder, *model, &optimizer);
+    const Json& s = content.trainer_state;
+    state.step = s.get_int("step", 0);
+    state.stage = s.get_int("stage", 0);
+    state.stage_step = s.get_int("stage_step", 0);
+    state.best_dev_loss = s.get_double("best_dev_loss", state.best_dev_loss);
+    state.best_checkpoint = s.get_string("best_checkpoint", "");
+    from_text(rng_data, s.get_string("rng_data", ""));
+    from_text(rng_plan, s.get_string("rng_plan", ""));
+    if (const Json* positions = s.find("data_positions")) mixture.restore(*positions);
+    set_torch_rng_state(s.get_string("rng_torch", ""));
+    spdlog::info("resumed from {} at step {}", folder, state.step);
+  } else {
+    std::ofstream(run_dir / "config.yaml") << host::dump_yaml(config.node());
+  }
+
+  TrainSummary summary;
+  MetricsLog log((run_dir / "metrics.jsonl").string(), options.total_steps(), !request.quiet);
+  const std::string config_yaml = host::dump_yaml(config.node());
+  model->train();
+  double data_wait = 0, total_time = 0;
+
+  auto save = [&](double dev) {
+    const std::string folder = save_checkpoint(
+        checkpoint_root, state.step, *model, &optimizer,
+        {state_json(state, rng_data, rng_plan, mixture, dev), config_yaml});
+    if (dev >= 0 && dev < state.best_dev_loss) {
+      state.best_dev_loss = dev;
+      state.best_checkpoint = folder;
+      // Record the new best inside the checkpoint itself, too.
+      write_json_file(folder + "/trainer_state.json", state_json(state, rng_data, rng_plan, mixture, dev));
+    }
+    prune_checkpoints(checkpoint_root, options.keep_last, state.best_checkpoint);
+    summary.last_checkpoint = folder;
+  };
+
+  for (; state.stage < static_cast<int64_t>(options.stages.size()); ++state.stage, state.stage_step = 0) {
+    const StageOptions& stage = options.stages[state.stage];
+    for (const auto& [slot, frozen] : stage.freeze) set_slot_trainable(*model->named_children()[slot], !frozen);
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).weight_decay(stage.weight_decay);
+
+    while (state.stage_step < stage.steps) {
+      if (request.stop_after >= 0 && state.step >= request.stop_after) {
+        log.finish();
+        summary.steps = state.step;
+        return summary;
+      }
+      const auto step_start = Clock::now();
+      const double lr = stage.schedule.at(state.stage_step);
+      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+      double step_loss = 0;
+      int64_t targets = 0, positions = 0;
+      std::map<std::string, std::pair<double, int64_t>> by_strategy;
+      std::string source_names;
+      bool finite = true;
+      optimizer.zero_grad();
+      for (int64_t micro = 0; micro < stage.accumulate; ++micro) {
+        data::Batch batch;
+        const auto wait_start = Clock::now();
+        DataSource& source = mixture.next(rng_data, stage.source_weights, &batch);
+        data_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
+        BatchLoss b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan);
+        const double value = b.loss.item<double>();
+        finite = finite && std::isfinite(value);
+        if (finite) (b.loss / static_cast<double>(stage.accumulate)).backward();
+        step_loss += value / static_cast<double>(stage.accumulate);
+        targets += b.targets;
+        positions += b.positions;
+        source_names += (micro ? "," : "") + source.name;
+        for (const auto& [name, entry] : b.by_strategy) {
+          by_strategy[name].first += entry.first;
+          by_strategy[name].second += entry.second;
+        }
+      }
+
+      std::vector<torch::Tensor> trainable;
+      for (auto& p : model->parameters())
+        if (p.requires_grad() && p.grad().defined()) trainable.push_back(p);
+      double grad_norm = 0;
+      if (finite && !trainable.empty())
+        grad_norm = torch::nn::utils::clip_grad_norm_(
+            trainable, stage.grad_clip > 0 ? stage.grad_clip : std::numeric_limits<double>::max());
+      if (finite && std::isfinite(grad_norm)) {
+        optimizer.step();
+        summary.losses.push_back(step_loss);
+      } else {
+        ++summary.skipped_steps;
+        spdlog::warn("step {}: non-finite {} ({}); step skipped, weights unchanged", state.step + 1,
+                     finite ? "gradient norm" : "loss", finite ? grad_norm : step_loss);
+      }
+      optimizer.zero_grad();
+      ++state.step;
+      ++state.stage_step;
+      const double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
+      total_time += seconds;
+
+      if (state.step % options.log_every == 0 || state.stage_step == stage.steps) {
+        Json record = Json::object();
+        record.set("step", Json::integer(state.step));
+        record.set("stage", Json::string(stage.name));
+        record.set("loss", Json::number(step_loss));
+        record.set("lr", Json::number(lr));
+        record.set("grad_norm", Json::number(grad_norm));
+        record.set("targets", Json::integer(targets));
+        record.set("positions_per_s", Json::number(positions / std::max(seconds, 1e-9)));
+        record.set("step_seconds", Json::number(seconds));
+        record.set("data_wait_share", Json::number(total_time > 0 ? data_wait / total_time : 0));
+        record.set("sources", Json::string(source_names));
+        Json strategies = Json::object();
+        for (const auto& [name, entry] : by_strategy)
+          if (entry.second > 0) strategies.set(name, Json::number(entry.first / static_cast<double>(entry.second)));
+        record.set("strategy_loss", strategies);
+        log.write(record);
+      }
+      log.progress(stage.name, state.step, step_loss, lr);
+
+      const bool stage_end = state.stage_step == stage.steps;
+      double dev = -1;
+      if (mixture.dev_loader() && (stage_end || (options.eval_every > 0 && state.step % options.eval_every == 0))) {
+        dev = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches);
+        summary.last_dev_loss = dev;
+        Json record = Json::object();
+        record.set("step", Json::integer(state.step));
+        record.set("dev_loss", Json::number(dev));
+        log.write(record);
+      }
+      if (stage_end || state.step % options.save_every == 0) {
+        // A checkpoint at a stage end resumes into the next stage.
+        if (stage_end) {
+          ++state.stage;
+          state.stage_step = 0;
+        }
+        save(dev);
+        if (stage_end) {
+          --state.stage;
+          state.stage_step = stage.steps;
+        }
+      }
+    }
+  }
+  log.finish();
+  summary.steps = state.step;
+  summary.data_wait_share = total_time > 0 ? data_wait / total_time : 0;
+  return summary;
+}
+
+}  // namespace jstip::train

@@ -1,0 +1,36 @@
+#!/bin/sh
+# End-to-end check of the data commands: text -> synth shards -> stats,
+# inspect (WAV export), import, cmvn, tokenizer. Usage: cli_test.sh JSTIP SCRATCH
+set -eu
+jstip=$1
+dir=$2
+rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
+printf 'u1\tThe patient was given [[aspirin|drug]].\nu2\tTake 2 tablets of [[ibuprofen|drug]] for [[migraine|disease]].\n# comment\nRest.\n' > text.txt
+"$jstip" data synth text.txt --out synth --per-shard 2 --no-progress synthesis.seed=3 > synth.log
+grep -q "wrote 3 utterances" synth.log
+"$jstip" data stats synth > stats.log
+grep -q "utterances    3 (0 text-only)" stats.log
+grep -q "entity types: disease=1 drug=2" stats.log
+grep -q "words         13 (13 with timings)" stats.log
+"$jstip" data inspect synth --id u2 --wav u2.wav > inspect.log
+grep -q '"take two tablets of ibuprofen for migraine"' inspect.log
+grep -q 'entity disease: "migraine"' inspect.log
+test -s u2.wav
+printf 'u2.wav\tTake two tablets of ibuprofen for migraine\n' > list.tsv
+"$jstip" data import --list list.tsv --out imported --no-progress > import.log
+grep -q "0 text-only, 1 with audio but without word timings" import.log
+printf 'Give [[warfarin|drug]] daily.\nCheck the INR.\n' > domain.txt
+"$jstip" data import --text domain.txt --out text --domain medical --no-progress | grep -q "2 text-only"
+"$jstip" data stats text | grep -q "utterances    2 (2 text-only)"
+"$jstip" data inspect imported --full | grep -q "audio: $dir/u2.wav"
+"$jstip" data cmvn synth --out cmvn.txt --no-progress | grep -q "from 3 records"
+grep -q "^dim 80" cmvn.txt
+"$jstip" tokenizer train text.txt synth --out tok --vocab-size 300 --force > tok.log 2>&1
+grep -q "tok.model" tok.log
+# A corrupted shard is named with its record.
+cp synth/synth-00000.shard bad.shard
+printf 'X' | dd of=bad.shard bs=1 seek=100 conv=notrunc 2>/dev/null
+if "$jstip" data stats bad.shard > bad.log 2>&1; then exit 1; fi
+grep -q "bad.shard: record 0" bad.log
+"$jstip" data stats bad.shard --skip-bad | grep -q "bad records skipped: 1"
+echo "cli ok"

@@ -1,0 +1,152 @@
+#include "host/data/corpus_import.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "host/data/audio_io.h"
+#include "host/data/resample.h"
+#include "host/data/utterance.h"
+#include "tests/data/test_util.h"
+
+namespace jstip::data {
+namespace {
+
+// Two real recordings: speech at 16 kHz and at 8 kHz.
+void write_recordings(const testing::ScratchDir& dir) {
+  const auto a = from_pcm16(testing::speech_record("a", "good morning doctor").pcm16());
+  const auto b = from_pcm16(testing::speech_record("b", "my head hurts", 1).pcm16());
+  write_audio(dir.path("rec_a.wav"), a, 16000);
+  write_audio(dir.path("rec_b.flac"), resample(b, 16000, 8000), 8000);
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(KaldiImport, WavScpTextAndUtt2spk) {
+  testing::ScratchDir dir("kaldi-plain");
+  write_recordings(dir);
+  write_file(dir.path("wav.scp"), "a rec_a.wav\nb " + dir.path("rec_b.flac") + "\n");
+  write_file(dir.path("text"), "a Good morning, Doctor!\nb My head hurts\n");
+  write_file(dir.path("utt2spk"), "a spk1\nb spk2\n");
+  ImportOptions options;
+  options.domain = "medical";
+  const auto records = import_kaldi_dir(dir.path(), options);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].id(), "a");
+  EXPECT_EQ(records[0].audio_path(), dir.path("rec_a.wav"));  // relative to the directory
+  EXPECT_EQ(records[0].transcript(), "good morning doctor");
+  EXPECT_EQ(records[0].speaker(), "spk1");
+  EXPECT_EQ(records[0].domain(), "medical");
+  ASSERT_EQ(records[0].words_size(), 3);
+  EXPECT_FALSE(has_word_timings(records[0]));
+  EXPECT_THROW(require_word_timings(records[0], "word interleaving"), std::runtime_error);
+  // The 8 kHz FLAC loads as 16 kHz with its length kept.
+  const auto b16 = utterance_samples(records[1]);
+  EXPECT_NEAR(double(b16.size()) / 16000, utterance_seconds(records[1]), 0.01);
+  EXPECT_GT(b16.size(), 8000u);
+}
+
+TEST(KaldiImport, SegmentsCutRecordings) {
+  testing::ScratchDir dir("kaldi-segments");
+  write_recordings(dir);
+  write_file(dir.path("wav.scp"), "rec_a rec_a.wav\n");
+  write_file(dir.path("segments"), "a1 rec_a 0.00 0.50\na2 rec_a 0.50 1.00\n");
+  write_file(dir.path("text"), "a1 good\na2 morning doctor\n");
+  ImportOptions options;
+  options.inline_audio = true;
+  const auto records = import_kaldi_dir(dir.path(), options);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_TRUE(records[1].audio_path().empty());
+  EXPECT_EQ(records[1].pcm16().size(), 2u * 8000);  // 0.5 s inline at 16 kHz
+  const auto whole = load_audio_16k(dir.path("rec_a.wav"));
+  const auto second = from_pcm16(records[1].pcm16());
+  EXPECT_NEAR(second[100], whole[8100], 1.0 / 16000);
+}
+
+TEST(KaldiImport, ErrorsNameFileAndLine) {
+  testing::ScratchDir dir("kaldi-errors");
+  write_recordings(dir);
+  write_file(dir.path("wav.scp"), "a rec_a.wav\n");
+  write_file(dir.path("text"), "a fine\nb missing audio\n");
+  try {
+    import_kaldi_dir(dir.path());
+    FAIL();
+  } catch (const ImportError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.path("text") + ":2: utterance 'b' not in wav.scp"), std::string::npos)
+        << e.what();
+  }
+  write_file(dir.path("wav.scp"), "a sox x.wav -t wav - |\n");
+  EXPECT_THROW(import_kaldi_dir(dir.path()), ImportError);
+  EXPECT_THROW(import_kaldi_dir(dir.path("nope")), ImportError);
+}
+
+TEST(JsonlImport, TimedWordsUntimedWordsAndEntities) {
+  testing::ScratchDir dir("jsonl");
+  write_recordings(dir);
+  write_file(dir.path("m.jsonl"),
+             R"({"id": "x", "audio": "rec_a.wav", "text": "ignored", "words": [{"word": "Good", "start": 0.1, "end": 0.4}, {"word": "morning", "start": 0.4, "end": 0.9}, {"word": "2", "start": 1.0, "end": 1.2}]})"
+             "\n"
+             R"({"audio": "rec_b.flac", "text": "My head hurts", "speaker": "s9", "entities": [{"begin": 3, "end": 7, "type": "body"}]})"
+             "\n"
+             R"({"text": "text only sample", "domain": "medical"})"
+             "\n");
+  const auto r = import_jsonl(dir.path("m.jsonl"));
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].transcript(), "good morning two");
+  EXPECT_TRUE(has_word_timings(r[0]));
+  EXPECT_DOUBLE_EQ(r[0].words(1).start(), 0.4);
+  EXPECT_EQ(r[1].id(), "m-2");
+  EXPECT_FALSE(has_word_timings(r[1]));
+  EXPECT_EQ(r[1].entities(0).type(), "body");
+  EXPECT_TRUE(is_text_only(r[2]));
+  EXPECT_THROW(utterance_samples(r[2]), std::runtime_error);
+
+  write_file(dir.path("bad.jsonl"), "{\"text\": \"ok\"}\n{\"text\": 5}\n");
+  try {
+    import_jsonl(dir.path("bad.jsonl"));
+    FAIL();
+  } catch (const ImportError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:2"), std::string::npos) << e.what();
+  }
+  write_file(dir.path("bad2.jsonl"), "{not json\n");
+  EXPECT_THROW(import_jsonl(dir.path("bad2.jsonl")), ImportError);
+}
+
+TEST(TsvImport, AudioTabText) {
+  testing::ScratchDir dir("tsv");
+  write_recordings(dir);
+  write_file(dir.path("list.tsv"), "rec_a.wav\tGood morning doctor\nrec_b.flac\tMy head hurts.\n");
+  const auto r = import_tsv_list(dir.path("list.tsv"));
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[1].id(), "rec_b");
+  EXPECT_EQ(r[1].transcript(), "my head hurts");
+  write_file(dir.path("bad.tsv"), "rec_a.wav good morning\n");
+  EXPECT_THROW(import_tsv_list(dir.path("bad.tsv")), ImportError);
+}
+
+TEST(TextImport, TextOnlySamplesWithEntities) {
+  testing::ScratchDir dir("text-import");
+  write_file(dir.path("domain.txt"), "# medical text\nGive [[Warfarin|drug]] 5 mg.\nn7\tCheck the [[INR|test]].\n\n");
+  ImportOptions options;
+  options.domain = "medical";
+  const auto r = import_text_lines(dir.path("domain.txt"), options);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].id(), "domain-2");
+  EXPECT_EQ(r[0].transcript(), "give warfarin five mg");
+  EXPECT_TRUE(is_text_only(r[0]));
+  EXPECT_EQ(r[0].words_size(), 4);
+  EXPECT_EQ(r[1].id(), "n7");
+  EXPECT_EQ(r[1].entities(0).type(), "test");
+  EXPECT_EQ(r[1].transcript().substr(r[1].entities(0).begin(), 3), "inr");
+  EXPECT_EQ(r[1].domain(), "medical");
+  write_file(dir.path("bad.txt"), "ok\nbroken [[markup\n");
+  try {
+    import_text_lines(dir.path("bad.txt"));
+    FAIL();
+  } catch (const ImportError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.txt:2"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace jstip::data

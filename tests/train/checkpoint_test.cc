@@ -1,0 +1,112 @@
+#include "host/train/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <filesystem>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace jstip::train;
+
+struct Tiny : torch::nn::Module {
+  explicit Tiny(int64_t width) {
+    fc = register_module("fc", torch::nn::Linear(width, 3));
+  }
+  torch::nn::Linear fc{nullptr};
+};
+
+fs::path scratch(const std::string& name) {
+  auto dir = fs::path(JSTIP_BINARY_DIR) / "test_scratch" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(Checkpoint, RoundTripsWeightsOptimizerAndState) {
+  auto root = scratch("ckpt_roundtrip");
+  auto model = std::make_shared<Tiny>(4);
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(0.1));
+  model->fc(torch::randn({2, 4})).sum().backward();
+  optimizer.step();
+  jstip::Json state = jstip::Json::object();
+  state.set("step", jstip::Json::integer(7));
+  auto folder = save_checkpoint(root.string(), 7, *model, &optimizer, {state, "seed: 1\n"});
+  EXPECT_EQ(resolve_checkpoint(root.string()), folder);
+
+  auto restored = std::make_shared<Tiny>(4);
+  torch::optim::AdamW restored_optimizer(restored->parameters(), torch::optim::AdamWOptions(0.1));
+  auto content = load_checkpoint(folder, *restored, &restored_optimizer);
+  EXPECT_EQ(content.trainer_state.get_int("step", -1), 7);
+  EXPECT_EQ(content.config_yaml, "seed: 1\n");
+  EXPECT_TRUE(torch::equal(model->fc->weight, restored->fc->weight));
+  // The same next step from the same state gives the same weights.
+  auto input = torch::randn({2, 4});
+  optimizer.zero_grad();
+  model->fc(input).sum().backward();
+  optimizer.step();
+  restored->fc(input).sum().backward();
+  restored_optimizer.step();
+  EXPECT_TRUE(torch::allclose(model->fc->weight, restored->fc->weight, 0, 0));
+}
+
+TEST(Checkpoint, DifferentCompositionNamesTheTensors) {
+  auto root = scratch("ckpt_mismatch");
+  auto model = std::make_shared<Tiny>(4);
+  auto folder = save_checkpoint(root.string(), 1, *model, nullptr, {jstip::Json::object(), ""});
+  auto wider = std::make_shared<Tiny>(5);
+  try {
+    load_checkpoint(folder, *wider, nullptr);
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("fc.weight"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoint, FullDiskKeepsThePreviousCheckpoint) {
+  auto root = scratch("ckpt_full_disk");
+  auto model = std::make_shared<Tiny>(64);
+  auto first = save_checkpoint(root.string(), 1, *model, nullptr, {jstip::Json::object(), "a: 1\n"});
+  // A file-size limit makes every write past 512 bytes fail, as a full disk does.
+  struct rlimit old_limit {};
+  ::getrlimit(RLIMIT_FSIZE, &old_limit);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 512;
+  ::setrlimit(RLIMIT_FSIZE, &small);
+  std::string error;
+  try {
+    save_checkpoint(root.string(), 2, *model, nullptr, {jstip::Json::object(), "a: 2\n"});
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(error.find("earlier checkpoints are intact"), std::string::npos) << error;
+  EXPECT_EQ(resolve_checkpoint(root.string()), first);
+  for (const auto& entry : fs::directory_iterator(root))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+  auto restored = std::make_shared<Tiny>(64);
+  EXPECT_NO_THROW(load_checkpoint(first, *restored, nullptr));
+  EXPECT_TRUE(torch::equal(model->fc->weight, restored->fc->weight));
+}
+
+TEST(Checkpoint, PruneKeepsTheNewestAndTheBest) {
+  auto root = scratch("ckpt_prune");
+  auto model = std::make_shared<Tiny>(2);
+  std::vector<std::string> folders;
+  for (int step = 1; step <= 5; ++step)
+    folders.push_back(save_checkpoint(root.string(), step, *model, nullptr, {jstip::Json::object(), ""}));
+  prune_checkpoints(root.string(), 2, folders[0]);
+  EXPECT_TRUE(fs::exists(folders[0]));
+  EXPECT_FALSE(fs::exists(folders[1]));
+  EXPECT_FALSE(fs::exists(folders[2]));
+  EXPECT_TRUE(fs::exists(folders[3]));
+  EXPECT_TRUE(fs::exists(folders[4]));
+}
+
+}  // namespace
