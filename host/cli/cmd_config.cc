@@ -4,6 +4,7 @@
 #include "host/cli/command.h"
 #include "host/runtime/composition.h"
 #include "host/runtime/config_loader.h"
+#include "host/train/train_options.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ jstip::host::Composition resolve(const jstip::cli::Args& args, bool create_objec
 int run_check(const jstip::cli::Args& args) {
   // Building the objects checks dimensions between slots too.
   auto composition = resolve(args, true);
+  if (composition.config.has("trainer")) jstip::train::parse_train_options(composition.config);
   if (args.flag("dump-config")) std::cout << jstip::host::dump_yaml(composition.config.node());
   std::cout << "ok: ";
   for (const char* slot : {"encoder", "projector", "llm", "interleaver"})

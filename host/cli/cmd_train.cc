@@ -5,6 +5,7 @@
 
 #include "host/cli/command.h"
 #include "host/runtime/config_loader.h"
+#include "host/runtime/startup.h"
 #include "host/train/checkpoint.h"
 #include "host/train/trainer.h"
 
@@ -23,6 +24,8 @@ int run_train(const jstip::cli::Args& args) {
   } else {
     request.config = jstip::host::load_config(args.positional, args.overrides);
   }
+  if (!args.options.count("threads") && request.config.has("threads"))
+    jstip::host::init_threads(static_cast<int>(request.config.get_int("threads")));
   request.stop_after = args.get_int("stop-after", -1);
   request.quiet = args.flag("quiet");
   auto summary = jstip::train::train(request);

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -94,12 +95,39 @@ ConfigNodePtr parse_yaml(const std::string& text, const std::string& origin) {
   return root;
 }
 
-ConfigNodePtr load_yaml_file(const std::string& path) {
+namespace {
+
+ConfigNodePtr load_with_bases(const std::string& path, std::vector<std::string>& chain) {
+  if (std::find(chain.begin(), chain.end(), path) != chain.end())
+    throw ConfigError(path + ": `base:` files include each other in a cycle");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open config file");
   std::stringstream text;
   text << in.rdbuf();
-  return parse_yaml(text.str(), path);
+  auto root = parse_yaml(text.str(), path);
+  auto base = root->find("base");
+  if (!base) return root;
+  // `base: file.yaml` (or a list): files relative to this one, merged first.
+  std::vector<ConfigNodePtr> names = base->kind == ConfigNode::Kind::List ? base->items : std::vector<ConfigNodePtr>{base};
+  chain.push_back(path);
+  ConfigNodePtr merged;
+  for (const auto& name : names) {
+    if (name->kind != ConfigNode::Kind::Scalar) throw ConfigError(name->origin + ": `base` takes file names");
+    std::string base_path = (std::filesystem::path(path).parent_path() / name->scalar).string();
+    merged = merge_configs(merged, load_with_bases(base_path, chain));
+  }
+  chain.pop_back();
+  root->fields.erase(std::remove_if(root->fields.begin(), root->fields.end(),
+                                    [](const auto& field) { return field.first == "base"; }),
+                     root->fields.end());
+  return merge_configs(merged, root);
+}
+
+}  // namespace
+
+ConfigNodePtr load_yaml_file(const std::string& path) {
+  std::vector<std::string> chain;
+  return load_with_bases(path, chain);
 }
 
 ConfigNodePtr merge_configs(const ConfigNodePtr& base, const ConfigNodePtr& overlay) {

@@ -12,6 +12,8 @@ namespace jstip::host {
 // Parses YAML text; `origin` names it in errors ("configs/base.yaml").
 // Malformed YAML throws ConfigError with file:line:column.
 ConfigNodePtr parse_yaml(const std::string& text, const std::string& origin);
+// A file may start from others: `base: common.yaml` (or a list), paths
+// relative to the file; the file's own keys then merge over them.
 ConfigNodePtr load_yaml_file(const std::string& path);
 
 // Maps merge key by key (later wins); lists and scalars are replaced whole.

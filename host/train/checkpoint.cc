@@ -101,8 +101,10 @@ std::string save_checkpoint(const std::string& checkpoint_root, int64_t step, to
   fs::create_directories(checkpoint_root);
   const fs::path final_dir = fs::path(checkpoint_root) / step_folder_name(step);
   const fs::path tmp_dir = fs::path(checkpoint_root) / (step_folder_name(step) + ".tmp-" + std::to_string(::getpid()));
+  // Half-written folders of a killed earlier run (one trainer writes a run at a time).
+  for (const auto& entry : fs::directory_iterator(checkpoint_root))
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos) fs::remove_all(entry.path());
   try {
-    fs::remove_all(tmp_dir);
     fs::create_directories(tmp_dir);
     safetensors::save_file((tmp_dir / "model.safetensors").string(), model_tensors(model));
     if (optimizer)

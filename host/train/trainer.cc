@@ -19,6 +19,7 @@
 #include "host/train/checkpoint.h"
 #include "host/train/data_mixture.h"
 #include "host/train/metrics_log.h"
+#include "host/train/tensorboard_writer.h"
 #include "host/train/train_options.h"
 #include "jstip/encoder.h"
 #include "jstip/interleaver.h"
@@ -236,6 +237,7 @@ TrainSummary train(const TrainRequest& request) {
 
   TrainSummary summary;
   MetricsLog log((run_dir / "metrics.jsonl").string(), options.total_steps(), !request.quiet);
+  TensorBoardWriter tensorboard((run_dir / "tb").string());
   const std::string config_yaml = host::dump_yaml(config.node());
   model->train();
   double data_wait = 0, total_time = 0;
@@ -333,6 +335,13 @@ TrainSummary train(const TrainRequest& request) {
           if (entry.second > 0) strategies.set(name, Json::number(entry.first / static_cast<double>(entry.second)));
         record.set("strategy_loss", strategies);
         log.write(record);
+        std::map<std::string, double> scalars = {{"train/loss", step_loss},
+                                                 {"train/lr", lr},
+                                                 {"train/grad_norm", grad_norm},
+                                                 {"train/positions_per_s", positions / std::max(seconds, 1e-9)}};
+        for (const auto& [name, entry] : by_strategy)
+          if (entry.second > 0) scalars["strategy_loss/" + name] = entry.first / static_cast<double>(entry.second);
+        tensorboard.scalars(state.step, scalars);
       }
       log.progress(stage.name, state.step, step_loss, lr);
 
@@ -345,6 +354,7 @@ TrainSummary train(const TrainRequest& request) {
         record.set("step", Json::integer(state.step));
         record.set("dev_loss", Json::number(dev));
         log.write(record);
+        tensorboard.scalars(state.step, {{"dev/loss", dev}});
       }
       if (stage_end || state.step % options.save_every == 0) {
         // A checkpoint at a stage end resumes into the next stage.

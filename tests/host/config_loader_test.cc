@@ -41,6 +41,18 @@ TEST(ConfigLoader, ChangingTypeDropsTheOldPluginsOptions) {
   EXPECT_EQ(overridden.get_int("encoder.d_model"), 128);
 }
 
+TEST(ConfigLoader, BaseFilesMergeUnderTheFile) {
+  write_file("common.yaml", "encoder:\n  type: conformer\n  d_model: 256\nseed: 1\n");
+  auto variant = write_file("variant.yaml", "base: common.yaml\nencoder:\n  num_layers: 2\nseed: 9\n");
+  Config config = load_config({variant}, {});
+  EXPECT_EQ(config.get_int("encoder.d_model"), 256);
+  EXPECT_EQ(config.get_int("encoder.num_layers"), 2);
+  EXPECT_EQ(config.get_int("seed"), 9);
+  EXPECT_FALSE(config.has("base"));
+  auto loop = write_file("loop.yaml", "base: loop.yaml\n");
+  EXPECT_THROW(load_config({loop}, {}), ConfigError);
+}
+
 TEST(ConfigLoader, OverridesApplyInOrderAndParseYaml) {
   auto base = write_file("base3.yaml", "trainer:\n  lr: 0.001\n");
   Config config = load_config({base}, {"trainer.lr=0.01", "trainer.stages=[1,2,3]", "new.deep.key=x", "trainer.lr=0.5"});
