@@ -7,11 +7,28 @@
 #include "host/runtime/config_loader.h"
 #include "host/runtime/startup.h"
 #include "host/train/checkpoint.h"
+#include "host/train/distributed.h"
 #include "host/train/trainer.h"
 
 namespace {
 
+// `--nproc N`: re-run this command as N ranks (without --nproc).
+int launch(const jstip::cli::Args& args) {
+  std::vector<std::string> argv;
+  const auto& raw = jstip::cli::raw_arguments();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == "--nproc") {
+      ++i;
+      continue;
+    }
+    if (raw[i].rfind("--nproc=", 0) == 0) continue;
+    argv.push_back(raw[i]);
+  }
+  return jstip::train::launch_local_ranks(static_cast<int>(args.get_int("nproc", 1)), argv);
+}
+
 int run_train(const jstip::cli::Args& args) {
+  if (args.get_int("nproc", 1) > 1) return launch(args);
   jstip::train::TrainRequest request;
   request.resume_from = args.get("resume");
   if (args.positional.empty() && request.resume_from.empty())
@@ -39,7 +56,10 @@ int run_train(const jstip::cli::Args& args) {
 }  // namespace
 
 JSTIP_COMMAND("train", "Train a composition (stages, checkpoints, exact resume)",
-              "jstip train CONFIG... [key.path=value ...] [--resume RUN_DIR|CHECKPOINT] [--stop-after STEP] [--quiet]\n\n"
+              "jstip train CONFIG... [key.path=value ...] [--resume RUN_DIR|CHECKPOINT] [--stop-after STEP] [--quiet]\n"
+              "            [--nproc N]\n\n"
+              "Data parallel: --nproc N runs N ranks on this machine (c10d/Gloo); under torchrun or\n"
+              "SLURM, RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT select the rank.\n"
               "Writes <output_dir>/config.yaml, metrics.jsonl and checkpoints/step-N/ (weights, optimizer,\n"
               "trainer state, resolved config). --resume continues exactly where the checkpoint left off;\n"
               "given without CONFIG it uses the config stored in the checkpoint.",

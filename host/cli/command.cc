@@ -10,6 +10,11 @@ std::vector<Command>& commands() {
   return registered;
 }
 
+std::vector<std::string>& raw_arguments() {
+  static std::vector<std::string> arguments;
+  return arguments;
+}
+
 CommandRegistration::CommandRegistration(const char* name, const char* summary, const char* usage, CommandFn run) {
   commands().push_back({name, summary, usage, run});
 }

@@ -37,6 +37,9 @@ struct Command {
 
 std::vector<Command>& commands();  // all registered commands
 
+// The process's own arguments (argv), for commands that re-launch themselves.
+std::vector<std::string>& raw_arguments();
+
 struct CommandRegistration {
   CommandRegistration(const char* name, const char* summary, const char* usage, CommandFn run);
 };

@@ -58,6 +58,7 @@ void print_overview() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  jstip::cli::raw_arguments().assign(argv, argv + argc);
   std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
     print_overview();

@@ -9,7 +9,7 @@ namespace {
 
 const std::set<std::string> kTrainerKeys = {"lr", "min_lr_ratio", "warmup_steps", "schedule", "weight_decay",
                                             "grad_clip", "accumulate", "log_every", "save_every", "keep_last",
-                                            "eval_every", "max_dev_batches", "stages"};
+                                            "eval_every", "max_dev_batches", "dist_timeout_s", "stages"};
 const std::set<std::string> kStageKeys = {"name", "steps", "lr", "min_lr_ratio", "warmup_steps", "schedule",
                                           "weight_decay", "grad_clip", "accumulate", "sources", "freeze"};
 
@@ -51,6 +51,7 @@ TrainOptions parse_train_options(const Config& config) {
   options.keep_last = trainer.get_int("keep_last", options.keep_last);
   options.eval_every = trainer.get_int("eval_every", options.eval_every);
   options.max_dev_batches = trainer.get_int("max_dev_batches", options.max_dev_batches);
+  options.dist_timeout_seconds = trainer.get_int("dist_timeout_s", options.dist_timeout_seconds);
   if (!trainer.has("stages")) throw ConfigError(trainer.where() + ": trainer needs 'stages' (a list)");
 
   auto get_double = [](const Config& c, const std::string& k) { return c.get_double(k); };

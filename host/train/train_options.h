@@ -40,6 +40,7 @@ struct TrainOptions {
   int64_t max_dev_batches = 20;
   std::string output_dir = "runs/default";
   uint64_t seed = 0;
+  int64_t dist_timeout_seconds = 300;  // a collective waiting longer means a rank died or hung
 
   int64_t total_steps() const;
 };

@@ -1,6 +1,5 @@
 #include "host/train/trainer.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -18,6 +17,7 @@
 #include "host/runtime/config_loader.h"
 #include "host/train/checkpoint.h"
 #include "host/train/data_mixture.h"
+#include "host/train/distributed.h"
 #include "host/train/metrics_log.h"
 #include "host/train/tensorboard_writer.h"
 #include "host/train/train_options.h"
@@ -46,30 +46,6 @@ void from_text(std::mt19937_64& rng, const std::string& text) {
   std::istringstream in(text);
   in >> rng;
   if (!in) throw std::runtime_error("trainer_state.json: unreadable RNG state");
-}
-
-std::string torch_rng_state() {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  auto state = generator.get_state().contiguous();
-  static const char* hex = "0123456789abcdef";
-  std::string text;
-  const auto* bytes = state.data_ptr<uint8_t>();
-  for (int64_t i = 0; i < state.numel(); ++i) {
-    text += hex[bytes[i] >> 4];
-    text += hex[bytes[i] & 15];
-  }
-  return text;
-}
-
-void set_torch_rng_state(const std::string& text) {
-  auto state = torch::empty({static_cast<int64_t>(text.size() / 2)}, torch::kUInt8);
-  auto* bytes = state.data_ptr<uint8_t>();
-  auto nibble = [](char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
-  for (size_t i = 0; i + 1 < text.size(); i += 2) bytes[i / 2] = static_cast<uint8_t>(nibble(text[i]) << 4 | nibble(text[i + 1]));
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state);
 }
 
 // ---- one micro-batch -------------------------------------------------------------
@@ -140,15 +116,12 @@ struct RunState {
   std::string best_checkpoint;
 };
 
-Json state_json(const RunState& s, const std::mt19937_64& rng_data, const std::mt19937_64& rng_plan,
-                const DataMixture& mixture, double dev_loss) {
+Json state_json(const RunState& s, const std::mt19937_64& rng_data, const DataMixture& mixture, double dev_loss) {
   Json j = Json::object();
   j.set("step", Json::integer(s.step));
   j.set("stage", Json::integer(s.stage));
   j.set("stage_step", Json::integer(s.stage_step));
   j.set("rng_data", Json::string(to_text(rng_data)));
-  j.set("rng_plan", Json::string(to_text(rng_plan)));
-  j.set("rng_torch", Json::string(torch_rng_state()));
   j.set("data_positions", mixture.positions());
   if (std::isfinite(s.best_dev_loss)) j.set("best_dev_loss", Json::number(s.best_dev_loss));
   j.set("best_checkpoint", Json::string(s.best_checkpoint));
@@ -184,7 +157,9 @@ double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, co
 
 TrainSummary train(const TrainRequest& request) {
   TrainOptions options = parse_train_options(request.config);
-  torch::manual_seed(options.seed);  // before the plugins initialize their weights
+  auto dist = Distributed::from_environment(std::chrono::seconds(options.dist_timeout_seconds));
+  const bool lead = dist->rank() == 0;  // only rank 0 writes checkpoints and logs
+  torch::manual_seed(options.seed);     // before the plugins initialize their weights
   host::ComposeOptions compose_options;
   compose_options.need_interleaver = request.config.has("interleaver");
   host::Composition composition = host::compose(request.config, compose_options);
@@ -205,13 +180,22 @@ TrainSummary train(const TrainRequest& request) {
                       std::to_string(tokenizer->vocab_size()) + " pieces but llm.vocab_size is " +
                       std::to_string(model->llm().vocab_size()));
   graph::SampleBuilder builder(tokenizer, graph::PromptDefinition::from_config(config));
-  DataMixture mixture(config, *composition.registry, composition.interleaver, composition.plugin_name("interleaver"));
+  DataMixture mixture(config, *composition.registry, composition.interleaver, composition.plugin_name("interleaver"),
+                      dist->rank(), dist->world_size());
+  {
+    std::vector<torch::Tensor> state_tensors = model->parameters();
+    for (auto& b : model->buffers()) state_tensors.push_back(b);
+    dist->broadcast_from_rank0(state_tensors);  // identical start on every rank
+  }
   auto dev_asr = composition.registry->create_as<Interleaver>(
       "asr", "interleaver", Config(host::parse_yaml("type: asr\n", "dev strategy"), "interleaver"));
 
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(options.stages[0].schedule.peak));
   RunState state;
-  std::mt19937_64 rng_data(options.seed), rng_plan(options.seed + 1);
+  // Source draws are the same on every rank (all ranks take the same source
+  // each step). Planning and dropout randomness are derived from (seed, step,
+  // rank) at every step, so a resume needs no per-rank RNG state.
+  std::mt19937_64 rng_data(options.seed);
 
   const fs::path run_dir(options.output_dir);
   const std::string checkpoint_root = (run_dir / "checkpoints").string();
@@ -227,30 +211,41 @@ TrainSummary train(const TrainRequest& request) {
     state.best_dev_loss = s.get_double("best_dev_loss", state.best_dev_loss);
     state.best_checkpoint = s.get_string("best_checkpoint", "");
     from_text(rng_data, s.get_string("rng_data", ""));
-    from_text(rng_plan, s.get_string("rng_plan", ""));
     if (const Json* positions = s.find("data_positions")) mixture.restore(*positions);
-    set_torch_rng_state(s.get_string("rng_torch", ""));
     spdlog::info("resumed from {} at step {}", folder, state.step);
-  } else {
+  } else if (lead) {
     std::ofstream(run_dir / "config.yaml") << host::dump_yaml(config.node());
   }
 
   TrainSummary summary;
-  MetricsLog log((run_dir / "metrics.jsonl").string(), options.total_steps(), !request.quiet);
-  TensorBoardWriter tensorboard((run_dir / "tb").string());
+  MetricsLog log(lead ? (run_dir / "metrics.jsonl").string() : "/dev/null", options.total_steps(),
+                 lead && !request.quiet);
+  std::unique_ptr<TensorBoardWriter> tensorboard;
+  if (lead) tensorboard = std::make_unique<TensorBoardWriter>((run_dir / "tb").string());
   const std::string config_yaml = host::dump_yaml(config.node());
   model->train();
   double data_wait = 0, total_time = 0;
 
+  // Data-parallel safety net: every rank must end with the same weights.
+  auto check_ranks_agree = [&] {
+    if (!dist->active()) return;
+    double checksum = 0;
+    for (const auto& p : model->parameters()) checksum += p.detach().to(torch::kDouble).sum().item<double>();
+    const double spread = dist->spread(checksum);
+    if (spread != 0) throw std::runtime_error("ranks diverged: parameter checksums differ by " + std::to_string(spread));
+    spdlog::info("rank {}: parameters identical on all {} ranks (checksum {:.6f})", dist->rank(), dist->world_size(), checksum);
+  };
+
   auto save = [&](double dev) {
+    if (!lead) return;
     const std::string folder = save_checkpoint(
         checkpoint_root, state.step, *model, &optimizer,
-        {state_json(state, rng_data, rng_plan, mixture, dev), config_yaml});
+        {state_json(state, rng_data, mixture, dev), config_yaml});
     if (dev >= 0 && dev < state.best_dev_loss) {
       state.best_dev_loss = dev;
       state.best_checkpoint = folder;
       // Record the new best inside the checkpoint itself, too.
-      write_json_file(folder + "/trainer_state.json", state_json(state, rng_data, rng_plan, mixture, dev));
+      write_json_file(folder + "/trainer_state.json", state_json(state, rng_data, mixture, dev));
     }
     prune_checkpoints(checkpoint_root, options.keep_last, state.best_checkpoint);
     summary.last_checkpoint = folder;
@@ -265,6 +260,7 @@ TrainSummary train(const TrainRequest& request) {
     while (state.stage_step < stage.steps) {
       if (request.stop_after >= 0 && state.step >= request.stop_after) {
         log.finish();
+        check_ranks_agree();
         summary.steps = state.step;
         return summary;
       }
@@ -272,22 +268,33 @@ TrainSummary train(const TrainRequest& request) {
       const double lr = stage.schedule.at(state.stage_step);
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
-      double step_loss = 0;
+      double loss_sum = 0;  // summed over this rank's target tokens
       int64_t targets = 0, positions = 0;
       std::map<std::string, std::pair<double, int64_t>> by_strategy;
       std::string source_names;
       bool finite = true;
       optimizer.zero_grad();
       for (int64_t micro = 0; micro < stage.accumulate; ++micro) {
+        // One index per micro-batch of the global step, the same whether the
+        // step's micro-batches run on N ranks or are accumulated in one process.
+        const auto slot = static_cast<uint64_t>(micro * dist->world_size() + dist->rank());
+        std::seed_seq step_seed{options.seed, static_cast<uint64_t>(state.step), slot};
+        std::mt19937_64 rng_plan(step_seed);
+        torch::manual_seed(rng_plan());  // dropout
         data::Batch batch;
         const auto wait_start = Clock::now();
         DataSource& source = mixture.next(rng_data, stage.source_weights, &batch);
         data_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
         BatchLoss b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan);
+        // Gradients of *summed* token losses, divided once by the number of
+        // targets in the whole step (all micro-batches, all ranks): every
+        // target token weighs the same, so N ranks x 1 micro-batch equals
+        // 1 process x N accumulated micro-batches.
         const double value = b.loss.item<double>();
-        finite = finite && std::isfinite(value);
-        if (finite) (b.loss / static_cast<double>(stage.accumulate)).backward();
-        step_loss += value / static_cast<double>(stage.accumulate);
+        const bool micro_finite = dist->sum(std::isfinite(value) ? 0.0 : 1.0) == 0.0;
+        finite = finite && micro_finite;
+        if (finite) (b.loss * static_cast<double>(b.targets)).backward();
+        loss_sum += micro_finite ? value * static_cast<double>(b.targets) : 0.0;
         targets += b.targets;
         positions += b.positions;
         source_names += (micro ? "," : "") + source.name;
@@ -299,7 +306,19 @@ TrainSummary train(const TrainRequest& request) {
 
       std::vector<torch::Tensor> trainable;
       for (auto& p : model->parameters())
-        if (p.requires_grad() && p.grad().defined()) trainable.push_back(p);
+        if (p.requires_grad()) {
+          // A rank whose batch left a slot unused still joins the collective.
+          if (!p.grad().defined() && dist->active()) p.mutable_grad() = torch::zeros_like(p);
+          if (p.grad().defined()) trainable.push_back(p);
+        }
+      const double all_targets = dist->sum(static_cast<double>(targets));
+      const double step_loss = dist->sum(loss_sum) / std::max(1.0, all_targets);
+      targets = static_cast<int64_t>(all_targets);
+      if (finite) {
+        dist->sum_gradients(trainable);
+        torch::NoGradGuard no_grad;
+        for (auto& p : trainable) p.grad().div_(std::max(1.0, all_targets));
+      }
       double grad_norm = 0;
       if (finite && !trainable.empty())
         grad_norm = torch::nn::utils::clip_grad_norm_(
@@ -341,20 +360,20 @@ TrainSummary train(const TrainRequest& request) {
                                                  {"train/positions_per_s", positions / std::max(seconds, 1e-9)}};
         for (const auto& [name, entry] : by_strategy)
           if (entry.second > 0) scalars["strategy_loss/" + name] = entry.first / static_cast<double>(entry.second);
-        tensorboard.scalars(state.step, scalars);
+        if (tensorboard) tensorboard->scalars(state.step, scalars);
       }
       log.progress(stage.name, state.step, step_loss, lr);
 
       const bool stage_end = state.stage_step == stage.steps;
       double dev = -1;
-      if (mixture.dev_loader() && (stage_end || (options.eval_every > 0 && state.step % options.eval_every == 0))) {
+      if (lead && mixture.dev_loader() && (stage_end || (options.eval_every > 0 && state.step % options.eval_every == 0))) {
         dev = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches);
         summary.last_dev_loss = dev;
         Json record = Json::object();
         record.set("step", Json::integer(state.step));
         record.set("dev_loss", Json::number(dev));
         log.write(record);
-        tensorboard.scalars(state.step, {{"dev/loss", dev}});
+        tensorboard->scalars(state.step, {{"dev/loss", dev}});
       }
       if (stage_end || state.step % options.save_every == 0) {
         // A checkpoint at a stage end resumes into the next stage.
@@ -371,6 +390,7 @@ TrainSummary train(const TrainRequest& request) {
     }
   }
   log.finish();
+  check_ranks_agree();
   summary.steps = state.step;
   summary.data_wait_share = total_time > 0 ? data_wait / total_time : 0;
   return summary;
