@@ -328,8 +328,8 @@ TrainSummary train(const TrainRequest& request) {
         summary.losses.push_back(step_loss);
       } else {
         ++summary.skipped_steps;
-        spdlog::warn("step {}: non-finite {} ({}); step skipped, weights unchanged", state.step + 1,
-                     finite ? "gradient norm" : "loss", finite ? grad_norm : step_loss);
+        spdlog::warn("step {}: non-finite {}; step skipped, weights unchanged", state.step + 1,
+                     finite ? "gradient norm" : "loss");
       }
       optimizer.zero_grad();
       ++state.step;
@@ -341,9 +341,13 @@ TrainSummary train(const TrainRequest& request) {
         Json record = Json::object();
         record.set("step", Json::integer(state.step));
         record.set("stage", Json::string(stage.name));
-        record.set("loss", Json::number(step_loss));
+        // JSON has no NaN/inf: a skipped step logs null.
+        auto number = [](double v) { return std::isfinite(v) ? Json::number(v) : Json(); };
+        const bool applied = finite && std::isfinite(grad_norm);
+        record.set("loss", applied ? number(step_loss) : Json());
+        record.set("skipped", Json::boolean(!applied));
         record.set("lr", Json::number(lr));
-        record.set("grad_norm", Json::number(grad_norm));
+        record.set("grad_norm", number(grad_norm));
         record.set("targets", Json::integer(targets));
         record.set("positions_per_s", Json::number(positions / std::max(seconds, 1e-9)));
         record.set("step_seconds", Json::number(seconds));
@@ -351,7 +355,7 @@ TrainSummary train(const TrainRequest& request) {
         record.set("sources", Json::string(source_names));
         Json strategies = Json::object();
         for (const auto& [name, entry] : by_strategy)
-          if (entry.second > 0) strategies.set(name, Json::number(entry.first / static_cast<double>(entry.second)));
+          if (entry.second > 0) strategies.set(name, number(entry.first / static_cast<double>(entry.second)));
         record.set("strategy_loss", strategies);
         log.write(record);
         std::map<std::string, double> scalars = {{"train/loss", step_loss},
@@ -371,7 +375,7 @@ TrainSummary train(const TrainRequest& request) {
         summary.last_dev_loss = dev;
         Json record = Json::object();
         record.set("step", Json::integer(state.step));
-        record.set("dev_loss", Json::number(dev));
+        record.set("dev_loss", std::isfinite(dev) ? Json::number(dev) : Json());
         log.write(record);
         tensorboard->scalars(state.step, {{"dev/loss", dev}});
       }

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -118,6 +119,19 @@ TEST_F(TrainerTest, ResumeContinuesExactly) {
     EXPECT_EQ(before.losses[i], uninterrupted.losses[i]) << "step " << i + 1;
     EXPECT_EQ(after.losses[i], uninterrupted.losses[i + 3]) << "step " << i + 4 << " after resume";
   }
+}
+
+TEST_F(TrainerTest, NonFiniteStepsAreSkipped) {
+  // An absurd learning rate blows the weights up after the first update; the
+  // following steps see non-finite losses and must be skipped, not applied.
+  train::TrainRequest request;
+  request.config = config("nonfinite", 5, {"trainer.lr=1.0e30", "trainer.warmup_steps=0", "trainer.schedule=constant"});
+  request.quiet = true;
+  auto summary = train::train(request);
+  EXPECT_EQ(summary.steps, 5);
+  EXPECT_GE(summary.skipped_steps, 1);
+  EXPECT_EQ(static_cast<int64_t>(summary.losses.size()) + summary.skipped_steps, 5);
+  for (double loss : summary.losses) EXPECT_TRUE(std::isfinite(loss));  // only applied steps count
 }
 
 TEST_F(TrainerTest, StrategyThatNeedsTimingsRefusesUntimedData) {
