@@ -11,18 +11,7 @@ mkdir -p "$work"
 cd "$work"
 export JSTIP_SKIP_BLAS_CHECK=1
 
-cat > text.txt <<'TEXT'
-the cat sat on the mat
-a doctor gave her aspirin
-we walked to the river today
-the nurse checked his pulse
-open the window please
-my brother plays the piano
-the patient has a fever
-it rained all night long
-TEXT
-"$jstip" data synth text.txt --out shards --no-progress > /dev/null
-"$jstip" tokenizer train text.txt --out tok --vocab-size 300 --symbols '<speech>,</speech>' --force > /dev/null
+source "$source_dir/tests/train/tiny_corpus.sh"
 cat > ddp.yaml <<YAML
 base: $source_dir/configs/tiny.yaml
 seed: 2
