@@ -35,6 +35,11 @@ YAML
 write_config full
 write_config killed
 
+# The plans this run will train on, as `interleave show` prints them.
+"$jstip" interleave show full.yaml --shard shards/synth-00000.shard --samples 4 > plans.txt
+grep -q '^  \(word\|segment\|asr\): <s> ' plans.txt || { cat plans.txt; echo "no plans printed"; exit 1; }
+grep -q '\[speech w' plans.txt || { cat plans.txt; echo "no speech spans in the plans"; exit 1; }
+
 "$jstip" train full.yaml --quiet --threads 1
 
 # Start the same run, kill it hard once a few checkpoints exist.
