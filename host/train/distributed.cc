@@ -85,6 +85,13 @@ double Distributed::sum(double value) {
   return t.item<double>();
 }
 
+std::vector<double> Distributed::sum(std::vector<double> values) {
+  if (!active() || values.empty()) return values;
+  auto t = torch::tensor(values, torch::kDouble);
+  all_reduce(t, true);
+  return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+}
+
 double Distributed::spread(double value) {
   if (!active()) return 0;
   auto t = torch::tensor({value, -value}, torch::kDouble);

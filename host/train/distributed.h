@@ -29,6 +29,7 @@ class Distributed {
   bool active() const { return world_size_ > 1; }
 
   double sum(double value);                                 // across ranks
+  std::vector<double> sum(std::vector<double> values);      // several values in one collective
   void sum_gradients(const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes = 25 << 20);
   void broadcast_from_rank0(const std::vector<torch::Tensor>& tensors);
   // max - min of `value` across ranks (e.g. a parameter checksum).

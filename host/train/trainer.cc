@@ -48,6 +48,9 @@ void from_text(std::mt19937_64& rng, const std::string& text) {
   if (!in) throw std::runtime_error("trainer_state.json: unreadable RNG state");
 }
 
+// JSON has no NaN/inf: such values are logged as null.
+Json finite_or_null(double value) { return std::isfinite(value) ? Json::number(value) : Json(); }
+
 // ---- one micro-batch -------------------------------------------------------------
 
 struct BatchLoss {
@@ -290,11 +293,12 @@ TrainSummary train(const TrainRequest& request) {
         // targets in the whole step (all micro-batches, all ranks): every
         // target token weighs the same, so N ranks x 1 micro-batch equals
         // 1 process x N accumulated micro-batches.
+        // A non-finite loss on any rank skips the step on all of them; the
+        // ranks learn it from the one collective after the micro-batches.
         const double value = b.loss.item<double>();
-        const bool micro_finite = dist->sum(std::isfinite(value) ? 0.0 : 1.0) == 0.0;
-        finite = finite && micro_finite;
+        finite = finite && std::isfinite(value);
         if (finite) (b.loss * static_cast<double>(b.targets)).backward();
-        loss_sum += micro_finite ? value * static_cast<double>(b.targets) : 0.0;
+        loss_sum += value * static_cast<double>(b.targets);
         targets += b.targets;
         positions += b.positions;
         source_names += (micro ? "," : "") + source.name;
@@ -311,8 +315,11 @@ TrainSummary train(const TrainRequest& request) {
           if (!p.grad().defined() && dist->active()) p.mutable_grad() = torch::zeros_like(p);
           if (p.grad().defined()) trainable.push_back(p);
         }
-      const double all_targets = dist->sum(static_cast<double>(targets));
-      const double step_loss = dist->sum(loss_sum) / std::max(1.0, all_targets);
+      // One collective per step: non-finite ranks, target tokens, summed loss.
+      const auto totals = dist->sum({finite ? 0.0 : 1.0, static_cast<double>(targets), loss_sum});
+      finite = totals[0] == 0.0;
+      const double all_targets = totals[1];
+      const double step_loss = totals[2] / std::max(1.0, all_targets);
       targets = static_cast<int64_t>(all_targets);
       if (finite) {
         dist->sum_gradients(trainable);
@@ -341,13 +348,11 @@ TrainSummary train(const TrainRequest& request) {
         Json record = Json::object();
         record.set("step", Json::integer(state.step));
         record.set("stage", Json::string(stage.name));
-        // JSON has no NaN/inf: a skipped step logs null.
-        auto number = [](double v) { return std::isfinite(v) ? Json::number(v) : Json(); };
         const bool applied = finite && std::isfinite(grad_norm);
-        record.set("loss", applied ? number(step_loss) : Json());
+        record.set("loss", applied ? finite_or_null(step_loss) : Json());
         record.set("skipped", Json::boolean(!applied));
         record.set("lr", Json::number(lr));
-        record.set("grad_norm", number(grad_norm));
+        record.set("grad_norm", finite_or_null(grad_norm));
         record.set("targets", Json::integer(targets));
         record.set("positions_per_s", Json::number(positions / std::max(seconds, 1e-9)));
         record.set("step_seconds", Json::number(seconds));
@@ -355,7 +360,7 @@ TrainSummary train(const TrainRequest& request) {
         record.set("sources", Json::string(source_names));
         Json strategies = Json::object();
         for (const auto& [name, entry] : by_strategy)
-          if (entry.second > 0) strategies.set(name, number(entry.first / static_cast<double>(entry.second)));
+          if (entry.second > 0) strategies.set(name, finite_or_null(entry.first / static_cast<double>(entry.second)));
         record.set("strategy_loss", strategies);
         log.write(record);
         std::map<std::string, double> scalars = {{"train/loss", step_loss},
@@ -375,7 +380,7 @@ TrainSummary train(const TrainRequest& request) {
         summary.last_dev_loss = dev;
         Json record = Json::object();
         record.set("step", Json::integer(state.step));
-        record.set("dev_loss", std::isfinite(dev) ? Json::number(dev) : Json());
+        record.set("dev_loss", finite_or_null(dev));
         log.write(record);
         tensorboard->scalars(state.step, {{"dev/loss", dev}});
       }
