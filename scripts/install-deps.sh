@@ -22,6 +22,8 @@ packages=(
   libsndfile1-dev libsoxr-dev espeak-ng libespeak-ng-dev libsentencepiece-dev sentencepiece sox
   # reference scorer
   sctk
+  # plots of `jstip compare` (PNG via the pngcairo terminal)
+  gnuplot-nox
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "host/cli/command.h"
 #include "host/data/progress_bar.h"
@@ -25,17 +26,39 @@ int run_synth(const jstip::cli::Args& args) {
   const Synthesizer synth(config.has("synthesis") ? synthesis_options_from_config(config.child("synthesis"))
                                                   : SynthesisOptions{});
 
-  // Lines: "text" or "id<TAB>text"; blank lines and "#" comments skipped.
+  // Lines: "text", "id<TAB>text" or "id<TAB>text<TAB>key=value;key=value"
+  // (metadata); blank lines and "#" comments skipped.
   std::ifstream in(input);
   if (!in) throw std::runtime_error(input + ": cannot open");
-  std::vector<std::pair<std::string, std::string>> items;
+  struct Item {
+    std::string id, text;
+    std::vector<std::pair<std::string, std::string>> metadata;
+  };
+  std::vector<Item> items;
   std::string line;
   const std::string prefix = args.get("prefix", "synth");
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty() || line[0] == '#') continue;
     const size_t tab = line.find('\t');
-    if (tab == std::string::npos) items.push_back({prefix + "-" + std::to_string(number), line});
-    else items.push_back({line.substr(0, tab), line.substr(tab + 1)});
+    if (tab == std::string::npos) {
+      items.push_back({prefix + "-" + std::to_string(number), line, {}});
+      continue;
+    }
+    Item item{line.substr(0, tab), line.substr(tab + 1), {}};
+    const size_t tab2 = item.text.find('\t');
+    if (tab2 != std::string::npos) {
+      std::stringstream fields(item.text.substr(tab2 + 1));
+      item.text.resize(tab2);
+      for (std::string field; std::getline(fields, field, ';');) {
+        if (field.empty()) continue;
+        const size_t eq = field.find('=');
+        if (eq == std::string::npos || eq == 0)
+          throw std::invalid_argument(input + ":" + std::to_string(number) + ": metadata field '" + field +
+                                      "' is not key=value");
+        item.metadata.push_back({field.substr(0, eq), field.substr(eq + 1)});
+      }
+    }
+    items.push_back(std::move(item));
   }
   const int64_t limit = args.get_int("limit", int64_t(items.size()));
   if (int64_t(items.size()) > limit) items.resize(size_t(limit));
@@ -46,14 +69,15 @@ int run_synth(const jstip::cli::Args& args) {
   double seconds = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     try {
-      Utterance record = synth.make_record(items[i].first, items[i].second, i);
+      Utterance record = synth.make_record(items[i].id, items[i].text, i);
+      for (const auto& [key, value] : items[i].metadata) (*record.mutable_metadata())[key] = value;
       if (args.options.count("domain")) record.set_domain(args.get("domain"));
       if (args.options.count("split")) record.set_split(args.get("split"));
       seconds += double(record.pcm16().size() / 2) / kSampleRate;
       writer.write(record);
     } catch (const std::exception& e) {
       ++failed;
-      spdlog::warn("{}:{} ('{}'): skipped: {}", input, i + 1, items[i].first, e.what());
+      spdlog::warn("{}:{} ('{}'): skipped: {}", input, i + 1, items[i].id, e.what());
     }
     progress.update(int64_t(i + 1), std::to_string(int(seconds / 60)) + " min audio");
   }
@@ -69,7 +93,8 @@ int run_synth(const jstip::cli::Args& args) {
 JSTIP_COMMAND("data synth", "Synthesize speech with word timings (espeak-ng) from text into shards",
               "jstip data synth TEXT --out DIR [--config FILE] [synthesis.KEY=VALUE ...]\n"
               "                 [--prefix synth] [--per-shard 1000] [--domain D] [--split S] [--limit N] [--no-progress]\n\n"
-              "TEXT: one utterance per line, \"text\" or \"id<TAB>text\"; entities marked as [[aspirin|drug]].\n"
+              "TEXT: one utterance per line, \"text\", \"id<TAB>text\" or \"id<TAB>text<TAB>key=value;key=value\"\n"
+              "(the third column goes to the record's metadata); entities marked as [[aspirin|drug]].\n"
               "Text is normalized (numbers to words, lower case) before synthesis.\n"
               "Config section `synthesis`: voices: [en-us, en, ...], variants: [\"\", f3, m1, ...],\n"
               "rate: [140, 190], pitch: [30, 70], volume: [80, 120], noise_probability: 0.2,\n"

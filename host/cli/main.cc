@@ -17,7 +17,7 @@ using jstip::cli::Command;
 // Options that take no value; everything else written `--name` takes the next word.
 bool is_flag(const std::string& name) {
   static const char* flags[] = {"help", "dump-config", "json", "quiet", "full", "skip-bad", "overwrite",
-                                "force", "no-progress", "measure"};
+                                "force", "no-progress", "measure", "reuse"};
   return std::any_of(std::begin(flags), std::end(flags), [&](const char* f) { return name == f; });
 }
 
@@ -35,8 +35,8 @@ Args parse_args(const std::vector<std::string>& words) {
       } else {
         args.options[name] = words[++i];
       }
-    } else if (word.find('=') != std::string::npos && word.find('/') == std::string::npos) {
-      args.overrides.push_back(word);  // a.b.c=value
+    } else if (word.find('=') != std::string::npos && word.substr(0, word.find('=')).find('/') == std::string::npos) {
+      args.overrides.push_back(word);  // a.b.c=value; the value may be a path (output_dir=runs/x)
     } else {
       args.positional.push_back(word);
     }

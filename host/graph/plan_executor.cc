@@ -38,8 +38,9 @@ SplicedBatch splice(const std::vector<PlannedSample>& samples, const torch::Tens
   for (const auto& s : samples)
     for (const auto& span : s.plan->spans) all_tokens.insert(all_tokens.end(), span.tokens.begin(), span.tokens.end());
   torch::Tensor token_tensor = torch::tensor(all_tokens, torch::kLong);
-  const auto device = speech.defined() ? speech.device() : torch::Device(torch::kCPU);
-  torch::Tensor text_embeddings = embed(token_tensor.to(device));  // [N_text, H]
+  // `embed` puts the embeddings on the model's device; everything follows them.
+  torch::Tensor text_embeddings = embed(speech.defined() ? token_tensor.to(speech.device()) : token_tensor);  // [N_text, H]
+  const auto device = text_embeddings.device();
   const int64_t hidden = text_embeddings.size(-1);
 
   // 2. Source table: [text embeddings; speech frames flattened; one zero row for padding].

@@ -24,7 +24,7 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
 SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths) {
   EncoderOutput encoded = encoder_->encode(features, feature_lengths);
   ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
-  return {projected.embeddings, projected.lengths};
+  return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths};
 }
 
 SplicedBatch SpeechLLM::splice_plans(const std::vector<PlannedSample>& samples, const SpeechEmbeddings& speech,
@@ -37,7 +37,10 @@ SplicedBatch SpeechLLM::splice_plans(const std::vector<PlannedSample>& samples, 
           throw std::invalid_argument("sample '" + s.input->id + "': strategy '" + s.plan->strategy +
                                       "' cuts speech at words, but a query-based projector has no time axis; "
                                       "use the asr strategy or a stack_linear/conv1d projector");
-  return splice(samples, speech.embeddings, speech.lengths, [this](const torch::Tensor& t) { return llm_->embed(t.unsqueeze(0)).squeeze(0); },
+  return splice(samples, speech.embeddings, speech.lengths, [this](const torch::Tensor& t) {
+                  const auto device = llm_->parameters().front().device();
+                  return llm_->embed(t.to(device).unsqueeze(0)).squeeze(0);
+                },
                 mapper_, pad);
 }
 

@@ -25,6 +25,8 @@ namespace jstip::graph {
 struct SpeechEmbeddings {
   torch::Tensor embeddings;  // [B, T'', H] projected speech
   torch::Tensor lengths;     // [B] int64
+  torch::Tensor ctc_logits;       // [B, T', V] encoder CTC head output; undefined without a head
+  torch::Tensor encoder_lengths;  // [B] int64 valid frames of ctc_logits
 };
 
 struct LossResult {

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL  // CUDA builds of LibTorch: NCCL for GPU tensors
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -17,7 +20,8 @@ namespace jstip::train {
 
 struct Distributed::Group {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+  c10::intrusive_ptr<c10d::ProcessGroup> group;  // Gloo on CPU, NCCL on CUDA
+  bool cuda = false;                              // collectives take CUDA tensors
 };
 
 namespace {
@@ -47,7 +51,7 @@ Distributed::Distributed(int rank, int world_size, std::unique_ptr<Group> group)
 
 Distributed::~Distributed() = default;
 
-std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds timeout) {
+std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds timeout, bool cuda) {
   const int world_size = env_int("WORLD_SIZE", 1);
   const int rank = env_int("RANK", 0);
   if (world_size <= 1) return std::unique_ptr<Distributed>(new Distributed(0, 1, nullptr));
@@ -64,18 +68,33 @@ std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds 
   store_options.numWorkers = world_size;
   store_options.timeout = timeout;
   group->store = c10::make_intrusive<c10d::TCPStore>(addr, store_options);
-  auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-  options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
-  group->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, rank, world_size, options);
-  spdlog::info("rank {} of {} joined the gloo group at {}:{}", rank, world_size, addr, port);
+  if (cuda) {
+#ifdef USE_C10D_NCCL
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    group->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(group->store, rank, world_size, options);
+    group->cuda = true;
+    spdlog::info("rank {} of {} joined the nccl group at {}:{}", rank, world_size, addr, port);
+#else
+    throw std::invalid_argument("device cuda with WORLD_SIZE > 1 needs a LibTorch built with NCCL (USE_C10D_NCCL)");
+#endif
+  } else {
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
+    group->group = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, rank, world_size, options);
+    spdlog::info("rank {} of {} joined the gloo group at {}:{}", rank, world_size, addr, port);
+  }
   return std::unique_ptr<Distributed>(new Distributed(rank, world_size, std::move(group)));
 }
 
 void Distributed::all_reduce(torch::Tensor& flat, bool sum) {
-  std::vector<torch::Tensor> tensors = {flat};
+  // NCCL reduces CUDA tensors only: host-side values make a round trip.
+  const bool move = group_->cuda && !flat.is_cuda();
+  std::vector<torch::Tensor> tensors = {move ? flat.to(torch::kCUDA) : flat};
   c10d::AllreduceOptions options;
   options.reduceOp = sum ? c10d::ReduceOp::SUM : c10d::ReduceOp::MAX;
-  wait_for(group_->gloo->allreduce(tensors, options), "all-reduce", rank_);
+  wait_for(group_->group->allreduce(tensors, options), "all-reduce", rank_);
+  if (move) flat.copy_(tensors[0].to(flat.device()));
 }
 
 double Distributed::sum(double value) {
@@ -135,7 +154,7 @@ void Distributed::broadcast_from_rank0(const std::vector<torch::Tensor>& tensors
     std::vector<torch::Tensor> one = {t.data()};
     c10d::BroadcastOptions options;
     options.rootRank = 0;
-    wait_for(group_->gloo->broadcast(one, options), "broadcast", rank_);
+    wait_for(group_->group->broadcast(one, options), "broadcast", rank_);
   }
 }
 

@@ -1,4 +1,5 @@
-// Data-parallel training over PyTorch's own c10d: ProcessGroupGloo on CPU.
+// Data-parallel training over PyTorch's own c10d: ProcessGroupGloo on CPU,
+// ProcessGroupNCCL when training on CUDA (LibTorch built with NCCL).
 // Launched like torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so
 // torchrun, SLURM wrappers or `jstip train --nproc N` all work.
 //
@@ -20,8 +21,9 @@ namespace jstip::train {
 
 class Distributed {
  public:
-  // World of one (no process group) unless WORLD_SIZE > 1 is set.
-  static std::unique_ptr<Distributed> from_environment(std::chrono::seconds timeout);
+  // World of one (no process group) unless WORLD_SIZE > 1 is set. `cuda`
+  // picks NCCL (an error when this LibTorch has none).
+  static std::unique_ptr<Distributed> from_environment(std::chrono::seconds timeout, bool cuda = false);
   ~Distributed();
 
   int rank() const { return rank_; }

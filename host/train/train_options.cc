@@ -9,9 +9,16 @@ namespace {
 
 const std::set<std::string> kTrainerKeys = {"lr", "min_lr_ratio", "warmup_steps", "schedule", "weight_decay",
                                             "grad_clip", "accumulate", "log_every", "save_every", "keep_last",
-                                            "eval_every", "max_dev_batches", "dist_timeout_s", "stages"};
+                                            "eval_every", "max_dev_batches", "dist_timeout_s", "precision",
+                                            "export_llm", "ctc_weight", "stages"};
 const std::set<std::string> kStageKeys = {"name", "steps", "lr", "min_lr_ratio", "warmup_steps", "schedule",
-                                          "weight_decay", "grad_clip", "accumulate", "sources", "freeze"};
+                                          "weight_decay", "grad_clip", "accumulate", "sources", "freeze", "lora"};
+const std::set<std::string> kLoraKeys = {"target", "rank", "alpha", "dropout"};
+
+void check_slot(const Config& stage, const std::string& key, const std::string& slot) {
+  if (slot != "encoder" && slot != "projector" && slot != "llm")
+    throw ConfigError(stage.where(key + "." + slot) + ": " + key + " takes encoder, projector or llm, not '" + slot + "'");
+}
 
 void check_keys(const Config& section, const std::set<std::string>& allowed, const std::string& what) {
   std::vector<std::string> candidates(allowed.begin(), allowed.end());
@@ -43,6 +50,9 @@ TrainOptions parse_train_options(const Config& config) {
   TrainOptions options;
   options.seed = static_cast<uint64_t>(config.get_int("seed", 0));
   options.output_dir = config.get_string("output_dir", options.output_dir);
+  options.device = config.get_string("device", options.device);
+  if (options.device != "cpu" && options.device.rfind("cuda", 0) != 0)
+    throw ConfigError(config.where("device") + ": device must be cpu, cuda or cuda:N, not '" + options.device + "'");
   if (!config.has("trainer")) throw ConfigError(config.where() + ": missing section 'trainer'");
   Config trainer = config.child("trainer");
   check_keys(trainer, kTrainerKeys, "trainer");
@@ -52,6 +62,12 @@ TrainOptions parse_train_options(const Config& config) {
   options.eval_every = trainer.get_int("eval_every", options.eval_every);
   options.max_dev_batches = trainer.get_int("max_dev_batches", options.max_dev_batches);
   options.dist_timeout_seconds = trainer.get_int("dist_timeout_s", options.dist_timeout_seconds);
+  options.precision = trainer.get_string("precision", options.precision);
+  options.export_llm = trainer.get_string("export_llm", options.export_llm);
+  options.ctc_weight = trainer.get_double("ctc_weight", options.ctc_weight);
+  if (options.ctc_weight < 0) throw ConfigError(trainer.where("ctc_weight") + ": ctc_weight must be >= 0");
+  if (options.precision != "fp32" && options.precision != "bf16")
+    throw ConfigError(trainer.where("precision") + ": precision must be fp32 or bf16, not '" + options.precision + "'");
   if (!trainer.has("stages")) throw ConfigError(trainer.where() + ": trainer needs 'stages' (a list)");
 
   auto get_double = [](const Config& c, const std::string& k) { return c.get_double(k); };
@@ -82,9 +98,24 @@ TrainOptions parse_train_options(const Config& config) {
         s.source_weights[source] = stage.get_double("sources." + source);
     if (stage.has("freeze"))
       for (const auto& slot : stage.child("freeze").keys()) {
-        if (slot != "encoder" && slot != "projector" && slot != "llm")
-          throw ConfigError(stage.where("freeze." + slot) + ": freeze takes encoder, projector or llm, not '" + slot + "'");
+        check_slot(stage, "freeze", slot);
         s.freeze[slot] = stage.get_bool("freeze." + slot);
+      }
+    if (stage.has("lora"))
+      for (const auto& slot : stage.child("lora").keys()) {
+        check_slot(stage, "lora", slot);
+        Config lora = stage.child("lora").child(slot);
+        check_keys(lora, kLoraKeys, "lora");
+        if (!lora.has("target"))
+          throw ConfigError(lora.where() + ": stage '" + s.name + "': lora." + slot +
+                            " needs `target: <regex of Linear module names>`");
+        StageLora spec;
+        spec.target = lora.get_string("target");
+        spec.rank = lora.get_int("rank", spec.rank);
+        spec.alpha = lora.get_double("alpha", spec.alpha);
+        spec.dropout = lora.get_double("dropout", spec.dropout);
+        if (spec.rank < 1) throw ConfigError(lora.where("rank") + ": lora rank must be >= 1");
+        s.lora[slot] = spec;
       }
     options.stages.push_back(s);
   }

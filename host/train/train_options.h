@@ -9,6 +9,10 @@
 //       - {name: pretrain, steps: 200}
 //       - {name: finetune, steps: 100, lr: 3.0e-4, sources: {asr_pairs: 1.0},
 //          freeze: {encoder: true}}
+//       - {name: adapt, steps: 50, freeze: {llm: true},
+//          lora: {llm: {target: "self_attn\\.(q|v)_proj$", rank: 8, alpha: 16}}}
+//     precision: fp32     # or bf16: autocast matmuls/convolutions to bfloat16
+//     export_llm: runs/llm-pretrain/llm   # save the LLM in HF layout at the end
 #pragma once
 
 #include <map>
@@ -20,6 +24,14 @@
 
 namespace jstip::train {
 
+// LoRA adapters a stage adds to one slot (see jstip/nn/freeze.h).
+struct StageLora {
+  std::string target;  // regex of LoraLinear module names
+  int64_t rank = 8;
+  double alpha = 16.0;
+  double dropout = 0.0;
+};
+
 struct StageOptions {
   std::string name;
   int64_t steps = 0;           // optimizer steps
@@ -29,6 +41,9 @@ struct StageOptions {
   int64_t accumulate = 1;      // micro-batches per optimizer step
   std::map<std::string, double> source_weights;  // empty: the data section's weights
   std::map<std::string, bool> freeze;            // slot -> frozen for this stage
+  // slot -> adapters added at the start of this stage (after `freeze`); earlier
+  // adapters of the slot are folded into its weights first.
+  std::map<std::string, StageLora> lora;
 };
 
 struct TrainOptions {
@@ -40,7 +55,15 @@ struct TrainOptions {
   int64_t max_dev_batches = 20;
   std::string output_dir = "runs/default";
   uint64_t seed = 0;
-  int64_t dist_timeout_seconds = 300;  // a collective waiting longer means a rank died or hung
+  int64_t dist_timeout_seconds = 300;
+  std::string device = "cpu";       // top-level `device`: cpu, cuda or cuda:N
+  std::string precision = "fp32";
+  // When set, the LLM slot is saved there at the end in the Hugging Face
+  // layout (config.json + model.safetensors), for `llm.pretrained`.
+  std::string export_llm;
+  // Weight of an auxiliary CTC loss on the encoder's CTC head (encoder option
+  // ctc_vocab = tokenizer size + 1; the last id is the blank). 0 = off.
+  double ctc_weight = 0.0;  // "fp32" or "bf16" (autocast; weights and optimizer stay fp32)  // a collective waiting longer means a rank died or hung
 
   int64_t total_steps() const;
 };

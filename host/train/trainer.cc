@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -11,20 +12,22 @@
 #include <sstream>
 
 #include "host/data/tokenizer.h"
+#include "host/graph/ctc_loss.h"
 #include "host/graph/sample_builder.h"
 #include "host/graph/speech_llm.h"
 #include "host/runtime/composition.h"
 #include "host/runtime/config_loader.h"
+#include "host/train/autocast.h"
 #include "host/train/checkpoint.h"
 #include "host/train/data_mixture.h"
 #include "host/train/distributed.h"
 #include "host/train/metrics_log.h"
 #include "host/train/tensorboard_writer.h"
+#include "host/train/stage_setup.h"
 #include "host/train/train_options.h"
 #include "jstip/encoder.h"
 #include "jstip/interleaver.h"
 #include "jstip/llm.h"
-#include "jstip/nn/freeze.h"
 #include "jstip/projector.h"
 
 namespace fs = std::filesystem;
@@ -58,11 +61,13 @@ struct BatchLoss {
   int64_t targets = 0;
   int64_t positions = 0;  // LLM positions processed (throughput)
   std::map<std::string, std::pair<double, int64_t>> by_strategy;  // summed loss, targets
+  torch::Tensor ctc_sum;      // summed CTC loss of the audio rows (undefined when off)
+  int64_t ctc_targets = 0;
 };
 
 BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
                      const std::string& strategy, const std::string& source, const data::Batch& batch,
-                     std::mt19937_64& rng) {
+                     std::mt19937_64& rng, bool with_ctc = false) {
   const auto count = batch.records.size();
   std::vector<PlanInput> inputs(count);
   std::vector<Plan> plans(count);
@@ -88,7 +93,8 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
     const int64_t longest = lengths.max().item<int64_t>();
     if (lengths.min().item<int64_t>() <= 0)
       throw std::invalid_argument("source '" + source + "': a record with a speech span has no audio frames");
-    auto features = batch.features.index_select(0, rows).slice(1, 0, longest);
+    auto features = batch.features.index_select(0, rows).slice(1, 0, longest).to(model.llm().parameters()[0].device());
+    lengths = lengths.to(features.device());
     speech = model.encode_speech(features, lengths);
     for (size_t i = 0; i < audio_rows.size(); ++i) audio_row_of[audio_rows[i]] = static_cast<int64_t>(i);
   }
@@ -99,6 +105,18 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
 
   BatchLoss out;
   out.loss = result.loss;
+  if (with_ctc && !audio_rows.empty()) {
+    // Every audio row's whole transcript, whatever the plan showed as speech.
+    std::vector<std::vector<int64_t>> transcripts;
+    for (int64_t row : audio_rows) {
+      transcripts.emplace_back();
+      for (const auto& word : inputs[row].words)
+        transcripts.back().insert(transcripts.back().end(), word.tokens.begin(), word.tokens.end());
+    }
+    graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
+    out.ctc_sum = ctc.sum;
+    out.ctc_targets = ctc.targets;
+  }
   out.targets = result.targets;
   for (auto length : spliced.lengths) out.positions += length;
   for (size_t b = 0; b < count; ++b) {
@@ -132,8 +150,12 @@ Json state_json(const RunState& s, const std::mt19937_64& rng_data, const DataMi
   return j;
 }
 
-void set_slot_trainable(torch::nn::Module& module, bool trainable) {
-  for (auto& p : module.parameters()) p.set_requires_grad(trainable);
+// New LoRA adapters join the optimizer as a parameter group with the same options.
+void add_to_optimizer(torch::optim::AdamW& optimizer, const std::vector<torch::Tensor>& adapters) {
+  if (adapters.empty()) return;
+  auto options = std::make_unique<torch::optim::AdamWOptions>(
+      static_cast<const torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()));
+  optimizer.add_param_group(torch::optim::OptimizerParamGroup(adapters, std::move(options)));
 }
 
 double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& asr,
@@ -156,11 +178,23 @@ double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, co
   return targets > 0 ? sum / static_cast<double>(targets) : -1;
 }
 
+// cpu, or the CUDA device of this rank (LOCAL_RANK, as torchrun sets it).
+torch::Device training_device(const std::string& name) {
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available())
+    throw ConfigError("device: '" + name + "' asked for, but this LibTorch has no CUDA or sees no GPU");
+  torch::Device device(name);
+  const char* local_rank = std::getenv("LOCAL_RANK");
+  if (!device.has_index() && local_rank) device.set_index(static_cast<c10::DeviceIndex>(std::atoi(local_rank)));
+  return device;
+}
+
 }  // namespace
 
 TrainSummary train(const TrainRequest& request) {
   TrainOptions options = parse_train_options(request.config);
-  auto dist = Distributed::from_environment(std::chrono::seconds(options.dist_timeout_seconds));
+  const torch::Device device = training_device(options.device);
+  auto dist = Distributed::from_environment(std::chrono::seconds(options.dist_timeout_seconds), device.is_cuda());
   const bool lead = dist->rank() == 0;  // only rank 0 writes checkpoints and logs
   torch::manual_seed(options.seed);     // before the plugins initialize their weights
   host::ComposeOptions compose_options;
@@ -169,11 +203,8 @@ TrainSummary train(const TrainRequest& request) {
   const Config& config = composition.config;  // resolved: embedded in every checkpoint
 
   auto model = std::make_shared<graph::SpeechLLM>(composition);
-  for (const char* slot : {"encoder", "projector", "llm"}) {
-    torch::nn::Module& module = *model->named_children()[slot];
-    std::string summary = jstip::nn::apply_training_options(module, config.child(slot));
-    if (!summary.empty()) spdlog::info("{}: {}", slot, summary);
-  }
+  model->to(device);
+  apply_slot_training_options(*model, config);
 
   const std::string tokenizer_path = config.get_string("tokenizer.model", "");
   if (tokenizer_path.empty()) throw ConfigError(config.where() + ": set tokenizer.model (a sentencepiece .model file)");
@@ -203,9 +234,14 @@ TrainSummary train(const TrainRequest& request) {
   const fs::path run_dir(options.output_dir);
   const std::string checkpoint_root = (run_dir / "checkpoints").string();
   fs::create_directories(run_dir);
+  bool resumed_mid_stage = false;
   if (!request.resume_from.empty()) {
     std::string folder = resolve_checkpoint(request.resume_from);
     if (folder.empty()) throw std::runtime_error(request.resume_from + ": no checkpoint to resume from");
+    // Rebuild the parameter set and trainability the run had at that step
+    // (stage LoRA adapters, freezes) before loading weights into it.
+    add_to_optimizer(optimizer, enter_stages_of_checkpoint(*model, options, read_json_file(folder + "/trainer_state.json"),
+                                                           &resumed_mid_stage));
     CheckpointContent content = load_checkpoint(folder, *model, &optimizer);
     const Json& s = content.trainer_state;
     state.step = s.get_int("step", 0);
@@ -256,7 +292,8 @@ TrainSummary train(const TrainRequest& request) {
 
   for (; state.stage < static_cast<int64_t>(options.stages.size()); ++state.stage, state.stage_step = 0) {
     const StageOptions& stage = options.stages[state.stage];
-    for (const auto& [slot, frozen] : stage.freeze) set_slot_trainable(*model->named_children()[slot], !frozen);
+    if (!resumed_mid_stage) add_to_optimizer(optimizer, enter_stage(*model, stage));
+    resumed_mid_stage = false;
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamWOptions&>(group.options()).weight_decay(stage.weight_decay);
 
@@ -273,6 +310,8 @@ TrainSummary train(const TrainRequest& request) {
 
       double loss_sum = 0;  // summed over this rank's target tokens
       int64_t targets = 0, positions = 0;
+      double ctc_sum = 0;  // this rank's summed CTC loss (logged per target token)
+      int64_t ctc_targets = 0;
       std::map<std::string, std::pair<double, int64_t>> by_strategy;
       std::string source_names;
       bool finite = true;
@@ -288,7 +327,12 @@ TrainSummary train(const TrainRequest& request) {
         const auto wait_start = Clock::now();
         DataSource& source = mixture.next(rng_data, stage.source_weights, &batch);
         data_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
-        BatchLoss b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan);
+        BatchLoss b;
+        {
+          AutocastScope autocast(options.precision == "bf16", device.is_cuda());
+          b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan,
+                         options.ctc_weight > 0);
+        }
         // Gradients of *summed* token losses, divided once by the number of
         // targets in the whole step (all micro-batches, all ranks): every
         // target token weighs the same, so N ranks x 1 micro-batch equals
@@ -296,8 +340,15 @@ TrainSummary train(const TrainRequest& request) {
         // A non-finite loss on any rank skips the step on all of them; the
         // ranks learn it from the one collective after the micro-batches.
         const double value = b.loss.item<double>();
-        finite = finite && std::isfinite(value);
-        if (finite) (b.loss * static_cast<double>(b.targets)).backward();
+        const double ctc_value = b.ctc_sum.defined() ? b.ctc_sum.item<double>() : 0.0;
+        finite = finite && std::isfinite(value) && std::isfinite(ctc_value);
+        if (finite) {
+          torch::Tensor objective = b.loss * static_cast<double>(b.targets);
+          if (b.ctc_sum.defined()) objective = objective + options.ctc_weight * b.ctc_sum;
+          objective.backward();
+        }
+        ctc_sum += ctc_value;
+        ctc_targets += b.ctc_targets;
         loss_sum += value * static_cast<double>(b.targets);
         targets += b.targets;
         positions += b.positions;
@@ -362,11 +413,13 @@ TrainSummary train(const TrainRequest& request) {
         for (const auto& [name, entry] : by_strategy)
           if (entry.second > 0) strategies.set(name, finite_or_null(entry.first / static_cast<double>(entry.second)));
         record.set("strategy_loss", strategies);
+        if (ctc_targets > 0) record.set("ctc_loss", finite_or_null(ctc_sum / static_cast<double>(ctc_targets)));
         log.write(record);
         std::map<std::string, double> scalars = {{"train/loss", step_loss},
                                                  {"train/lr", lr},
                                                  {"train/grad_norm", grad_norm},
                                                  {"train/positions_per_s", positions / std::max(seconds, 1e-9)}};
+        if (ctc_targets > 0) scalars["train/ctc_loss"] = ctc_sum / static_cast<double>(ctc_targets);
         for (const auto& [name, entry] : by_strategy)
           if (entry.second > 0) scalars["strategy_loss/" + name] = entry.first / static_cast<double>(entry.second);
         if (tensorboard) tensorboard->scalars(state.step, scalars);
@@ -400,6 +453,10 @@ TrainSummary train(const TrainRequest& request) {
   }
   log.finish();
   check_ranks_agree();
+  if (lead && !options.export_llm.empty()) {
+    model->llm().save_pretrained(options.export_llm);
+    spdlog::info("llm saved in Hugging Face layout to {}", options.export_llm);
+  }
   summary.steps = state.step;
   summary.data_wait_share = total_time > 0 ? data_wait / total_time : 0;
   return summary;

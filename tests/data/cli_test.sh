@@ -20,6 +20,17 @@ printf 'u2.wav\tTake two tablets of ibuprofen for migraine\n' > list.tsv
 "$jstip" data import --list list.tsv --out imported --no-progress > import.log
 grep -q "0 text-only, 1 with audio but without word timings" import.log
 printf 'Give [[warfarin|drug]] daily.\nCheck the INR.\n' > domain.txt
+# A third column carries metadata (spoken QA answers).
+printf 'q1\tWhat is aspirin?\tanswers=a drug|drug;kind=type\n' > qa.tsv
+"$jstip" data synth qa.tsv --out qa --no-progress --domain qa > qa.log
+grep -q "wrote 1 utterances" qa.log
+"$jstip" data inspect qa --id q1 > qa-inspect.log
+grep -q '"what is aspirin"' qa-inspect.log
+grep -q "answers=a drug|drug" qa-inspect.log
+grep -q "kind=type" qa-inspect.log
+printf 'q2\tWhat?\tnovalue\n' > bad-meta.tsv
+if "$jstip" data synth bad-meta.tsv --out badmeta --no-progress > bad-meta.log 2>&1; then exit 1; fi
+grep -q "bad-meta.tsv:1: metadata field 'novalue' is not key=value" bad-meta.log
 "$jstip" data import --text domain.txt --out text --domain medical --no-progress | grep -q "2 text-only"
 "$jstip" data stats text | grep -q "utterances    2 (2 text-only)"
 "$jstip" data inspect imported --full | grep -q "audio: $dir/u2.wav"

@@ -13,7 +13,10 @@
 #include "host/data/synthesizer.h"
 #include "host/data/tokenizer.h"
 #include "host/runtime/config_loader.h"
+#include "host/decode/decode_model.h"
+#include "host/graph/speech_llm.h"
 #include "host/train/checkpoint.h"
+#include "jstip/safetensors.h"
 
 namespace {
 
@@ -64,7 +67,8 @@ class TrainerTest : public ::testing::Test {
 
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
-  static Config config(const std::string& run, int64_t steps, const std::vector<std::string>& overrides = {}) {
+  static Config config(const std::string& run, int64_t steps, const std::vector<std::string>& overrides = {},
+                       const std::string& stages = "") {
     std::string yaml = "seed: 3\noutput_dir: " + root_ + "/" + run +
                        "\ntokenizer: {model: " + root_ + "/tok.model}\n"
                        "data:\n  max_frames_per_batch: 2000\n  max_utterances_per_batch: 4\n"
@@ -72,7 +76,8 @@ class TrainerTest : public ::testing::Test {
                        "    - {name: text, shards: [" + root_ + "/train.shard], weight: 0.3, interleaver: {type: text_lm}}\n"
                        "  dev: {shards: [" + root_ + "/train.shard]}\n"
                        "trainer:\n  lr: 3.0e-3\n  warmup_steps: 2\n  log_every: 1\n  save_every: 3\n  max_dev_batches: 2\n"
-                       "  stages:\n    - {name: pretrain, steps: " + std::to_string(steps) + "}\n";
+                       "  stages:\n" +
+                       (stages.empty() ? "    - {name: pretrain, steps: " + std::to_string(steps) + "}\n" : stages);
     auto root = host::load_config({std::string(JSTIP_SOURCE_DIR) + "/configs/tiny.yaml"}, {});
     auto merged = host::merge_configs(root.node(), host::parse_yaml(yaml, "test.yaml"));
     for (const auto& o : overrides) host::apply_override(merged, o);
@@ -160,3 +165,122 @@ TEST_F(TrainerTest, StrategyThatNeedsTimingsRefusesUntimedData) {
 }
 
 }  // namespace
+
+// A second stage that freezes everything and trains LoRA adapters on the
+// LLM's attention: only adapters change, and a resume in the middle of the
+// adapter stage continues exactly (the adapters are rebuilt before loading).
+TEST_F(TrainerTest, StageLoraTrainsOnlyAdaptersAndResumesExactly) {
+  const std::string stages =
+      "    - {name: pretrain, steps: 2}\n"
+      "    - {name: adapt, steps: 4, lr: 1.0e-2, freeze: {encoder: true, projector: true, llm: true},\n"
+      "       lora: {llm: {target: 'self_attn\\.(q|v)_proj$', rank: 2, alpha: 4}}}\n";
+  train::TrainRequest full;
+  full.config = config("lora-full", 0, {"trainer.keep_last=10"}, stages);
+  full.quiet = true;
+  auto uninterrupted = train::train(full);
+  ASSERT_EQ(uninterrupted.losses.size(), 6u);
+
+  auto weights = [&](const std::string& run, int step) {
+    char folder[32];
+    std::snprintf(folder, sizeof folder, "step-%08d", step);
+    return safetensors::load_file(root_ + "/" + run + "/checkpoints/" + folder + "/model.safetensors");
+  };
+  auto before = weights("lora-full", 2), after = weights("lora-full", 6);
+  int adapters = 0, changed_base = 0;
+  for (const auto& [name, tensor] : after) {
+    if (name.find("lora_") != std::string::npos) {
+      ++adapters;
+      EXPECT_EQ(before.count(name), 0u) << name << " exists before the adapter stage";
+      continue;
+    }
+    ASSERT_EQ(before.count(name), 1u) << name;
+    if (!torch::equal(before.at(name), tensor)) ++changed_base;
+  }
+  EXPECT_GT(adapters, 0);
+  EXPECT_EQ(changed_base, 0) << "frozen weights moved during the adapter stage";
+
+  // Decoding rebuilds the adapters before loading the weights.
+  const std::string last = train::resolve_checkpoint(root_ + "/lora-full");
+  auto loaded = decode::load_decode_model(last, decode::load_checkpoint_config(last, {}), torch::Device(torch::kCPU));
+  int loaded_adapters = 0;
+  for (const auto& p : loaded.model->named_parameters())
+    if (p.key().find("lora_") != std::string::npos) ++loaded_adapters;
+  EXPECT_EQ(loaded_adapters, adapters);
+
+  train::TrainRequest first = full;
+  first.config = config("lora-halves", 0, {"trainer.keep_last=10"}, stages);
+  first.stop_after = 3;  // one step into the adapter stage (save_every: 3)
+  auto head = train::train(first);
+  train::TrainRequest rest = first;
+  rest.stop_after = -1;
+  rest.resume_from = root_ + "/lora-halves";
+  auto tail = train::train(rest);
+  ASSERT_EQ(head.losses.size() + tail.losses.size(), 6u);
+  for (size_t i = 0; i < head.losses.size(); ++i) EXPECT_EQ(head.losses[i], uninterrupted.losses[i]) << i;
+  for (size_t i = 0; i < tail.losses.size(); ++i)
+    EXPECT_EQ(tail.losses[i], uninterrupted.losses[head.losses.size() + i]) << "after resume, step " << i;
+}
+
+// Every plugin family under autocast: norms, convolutions and attention must
+// accept bf16 activations next to fp32 weights. (bf16 on a CPU without native
+// bf16 units is slow, so the second family only takes a few steps.)
+TEST_F(TrainerTest, Bf16AutocastTrainsWithFiniteDecreasingLoss) {
+  struct Case {
+    std::vector<std::string> parts;
+    int64_t steps;
+  };
+  for (const auto& c : std::vector<Case>{{{"encoder.type=transformer", "llm.type=llama"}, 12},
+                                         {{"encoder.type=conformer", "llm.type=gpt2"}, 3}}) {
+    std::vector<std::string> overrides = {"trainer.precision=bf16", "trainer.lr=5.0e-3"};
+    overrides.insert(overrides.end(), c.parts.begin(), c.parts.end());
+    train::TrainRequest request;
+    request.config = config("bf16-" + c.parts[0].substr(13), c.steps, overrides);
+    request.quiet = true;
+    auto summary = train::train(request);
+    ASSERT_EQ(static_cast<int64_t>(summary.losses.size()), c.steps) << c.parts[0];
+    for (double loss : summary.losses) EXPECT_TRUE(std::isfinite(loss)) << c.parts[0];
+    if (c.steps >= 12) EXPECT_LT(summary.losses.back(), summary.losses.front()) << c.parts[0];
+  }
+}
+
+TEST_F(TrainerTest, BadStageLoraAndPrecisionAreNamed) {
+  train::TrainRequest request;
+  request.quiet = true;
+  request.config = config("bad", 0, {}, "    - {name: a, steps: 1, lora: {decoder: {target: x}}}\n");
+  try {
+    train::train(request);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("lora takes encoder, projector or llm, not 'decoder'"), std::string::npos)
+        << e.what();
+  }
+  request.config = config("bad", 1, {"trainer.precision=fp8"});
+  try {
+    train::train(request);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("precision must be fp32 or bf16"), std::string::npos) << e.what();
+  }
+}
+
+// Hybrid CTC/attention: the encoder's CTC head trains next to the LLM loss
+// and its loss is logged.
+TEST_F(TrainerTest, CtcAuxiliaryLossTrainsAndIsLogged) {
+  train::TrainRequest request;
+  request.config = config("ctc", 10, {"encoder.ctc_vocab=200", "trainer.ctc_weight=0.5", "trainer.lr=5.0e-3"});
+  request.quiet = true;
+  auto summary = train::train(request);
+  ASSERT_EQ(summary.losses.size(), 10u);
+  std::ifstream metrics(root_ + "/ctc/metrics.jsonl");
+  std::vector<double> ctc;
+  for (std::string line; std::getline(metrics, line);) {
+    auto record = Json::parse(line);
+    if (const Json* value = record.find("ctc_loss")) ctc.push_back(value->as_double());
+  }
+  ASSERT_GE(ctc.size(), 3u);
+  for (double v : ctc) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_LT(ctc.back(), ctc.front());
+
+  request.config = config("ctc-no-head", 1, {"trainer.ctc_weight=0.5"});
+  EXPECT_THROW(train::train(request), std::invalid_argument);
+}

@@ -1,0 +1,53 @@
+// Decodes one batch of records: fbank features, encoder and projector once
+// for the batch, the decode prefixes spliced left-padded, then the search.
+#pragma once
+
+#include <torch/types.h>
+
+#include <vector>
+
+#include "host/data/fbank.h"
+#include "host/data/shard_file.h"
+#include "host/decode/decoded_utterance.h"
+#include "host/decode/search_options.h"
+
+namespace jstip::data {
+class Tokenizer;
+}
+namespace jstip::graph {
+class SpeechLLM;
+}
+
+namespace jstip::decode {
+
+class DecodePrompt;
+
+// Seconds a record's output budget is based on: its audio, or for a record
+// without audio, its words at 2.5 words per second.
+double budget_seconds(const data::Utterance& record);
+
+class BatchDecoder {
+ public:
+  // `options` gets its EOS, never-generated ids (<s>, speech markers) and
+  // valid vocabulary from the prompt's special tokens and the tokenizer.
+  BatchDecoder(graph::SpeechLLM& model, const DecodePrompt& prompt, const data::Tokenizer& tokenizer,
+               SearchOptions options, data::FbankOptions fbank, const torch::Device& device);
+
+  // Errors name the record (no transcript, no audio for --input speech, no answers for --task qa).
+  std::vector<DecodedUtterance> decode(const std::vector<data::Utterance>& records);
+
+  const SearchOptions& options() const { return options_; }
+
+ private:
+  graph::SpeechLLM& model_;
+  const DecodePrompt& prompt_;
+  const data::Tokenizer& tokenizer_;
+  SearchOptions options_;
+  data::Fbank fbank_;
+  torch::Device device_;
+};
+
+// metadata["answers"] split at '|', trimmed, empty ones dropped.
+std::vector<std::string> record_answers(const data::Utterance& record);
+
+}  // namespace jstip::decode

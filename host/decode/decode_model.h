@@ -1,0 +1,45 @@
+// The model for decoding, rebuilt from a checkpoint alone: its resolved
+// config (config.yaml) composes the plugins, model.safetensors fills them.
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/runtime/composition.h"
+#include "jstip/config.h"
+
+namespace jstip::data {
+class Tokenizer;
+}
+namespace jstip::graph {
+class SpeechLLM;
+}
+
+namespace jstip::decode {
+
+// A step folder as is; a run or checkpoints folder: the best checkpoint its
+// newest trainer_state.json records ("best_checkpoint", lowest dev loss),
+// else the newest. Throws naming the path when there is none.
+std::string resolve_decode_checkpoint(const std::string& path);
+
+// "cpu", "cuda", "cuda:1"; cuda without a usable GPU is an error.
+torch::Device parse_device(const std::string& name);
+
+struct DecodeModel {
+  std::string checkpoint;  // the folder the weights came from
+  host::Composition composition;  // .config: the checkpoint's config with the overrides applied
+  std::shared_ptr<graph::SpeechLLM> model;  // eval mode, on the device
+  std::shared_ptr<const data::Tokenizer> tokenizer;
+};
+
+// The checkpoint folder's config.yaml with `overrides` (key.path=value) on
+// top, e.g. decode.beam=4, or tokenizer.model=PATH when the tokenizer moved.
+Config load_checkpoint_config(const std::string& folder, const std::vector<std::string>& overrides);
+
+// `folder`: a resolved checkpoint folder; `config`: its (overridden) config.
+DecodeModel load_decode_model(const std::string& folder, const Config& config, const torch::Device& device);
+
+}  // namespace jstip::decode

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `jstip compare` end to end: two tiny configs (ASR-only vs JSTIP interleaving)
+# trained on a tiny espeak-ng corpus, decoded and scored on two test sets (one
+# with entities); checks results.md/results.json and that the PNGs are PNGs.
+# Then --reuse (no retraining) and a failing child (a test glob with no shards).
+set -euo pipefail
+jstip=$1
+source_dir=$2
+work=$3
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+export JSTIP_SKIP_BLAS_CHECK=1 OMP_NUM_THREADS=1
+
+if ! "$jstip" decode --help > /dev/null 2>&1; then
+  echo "this jstip has no decode command; compare needs it: skipped"
+  exit 77
+fi
+
+source "$source_dir/tests/train/tiny_corpus.sh"
+cat > medical.txt <<'TEXT'
+a doctor gave her [[aspirin|drug]]
+the nurse gave him [[aspirin|drug]] and [[warfarin|drug]]
+TEXT
+"$jstip" data synth medical.txt --out medical --no-progress > /dev/null
+
+cat > base.yaml <<YAML
+base: $source_dir/configs/tiny.yaml
+seed: 3
+tokenizer: {model: $work/tok.model}
+llm: {vocab_size: 320}
+data:
+  max_frames_per_batch: 1500
+  max_utterances_per_batch: 4
+  sources: [{name: pairs, shards: [$work/shards/*.shard]}]
+  dev: {shards: [$work/medical/*.shard]}
+trainer:
+  lr: 3.0e-3
+  warmup_steps: 2
+  log_every: 2
+  save_every: 1000
+  eval_every: 4
+  stages: [{name: main, steps: 500}]
+YAML
+printf 'base: base.yaml\ninterleaver: {type: asr}\n' > asr.yaml
+printf 'base: base.yaml\ninterleaver: {type: jstip}\n' > jstip.yaml
+
+fail() { echo "FAIL: $*"; exit 1; }
+is_png() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+
+# --steps 8 replaces the 500 configured steps.
+"$jstip" compare asr.yaml jstip.yaml --test clean="$work/shards/*.shard" --test medical="$work/medical/*.shard" \
+  --out out --steps 8 --limit 4 --threads 1 --quiet | tee compare.log
+
+for f in results.md results.json; do [ -s "out/$f" ] || fail "out/$f missing"; done
+for png in loss wer entity_accuracy; do is_png "out/$png.png" || fail "out/$png.png is not a PNG"; done
+grep -q '^| asr | ' out/results.md || fail "no asr row in results.md"
+grep -q '^| jstip | ' out/results.md || fail "no jstip row in results.md"
+grep -q 'medical (3 entities)' out/results.md || fail "no entity column for medical"
+grep -q '^| jstip | 8 | ' out/results.md || fail "jstip did not train 8 steps"
+grep -q '^\[train asr\] ' compare.log || fail "train output not prefixed"
+grep -q '^\[decode jstip/medical\] ' compare.log || fail "decode output not prefixed"
+cat out/results.md
+
+# --reuse: the finished runs are kept, nothing is retrained.
+"$jstip" compare asr.yaml jstip.yaml --test clean="$work/shards/*.shard" --out out --steps 8 --limit 2 \
+  --threads 1 --reuse > reuse.log 2>&1 || { cat reuse.log; fail "compare --reuse failed"; }
+[ "$(grep -c 'reusing the finished run' reuse.log)" -eq 2 ] || { cat reuse.log; fail "--reuse retrained"; }
+if grep -q '^\[train ' reuse.log; then cat reuse.log; fail "--reuse ran jstip train"; fi
+grep -q '(reused)' out/results.md || fail "results.md does not say the runs were reused"
+[ -e out/entity_accuracy.png ] && fail "the entity plot of the earlier comparison was left in out/"
+
+# A failing child stops compare with its exit status and names the config / test set.
+set +e
+"$jstip" compare asr.yaml --test none="$work/no-such-dir/*.shard" --out out --steps 8 --threads 1 --reuse \
+  > failing.log 2>&1
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || { cat failing.log; fail "compare succeeded on a test set without shards"; }
+grep -q "decode asr/none failed with exit status $rc" failing.log || { cat failing.log; fail "failure not reported"; }
+echo "compare end to end: ok"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `jstip train` for 3 steps on a tiny espeak-ng corpus, then `jstip decode` on
+# it (greedy, beam with text input, spoken QA with bias terms), then
+# `jstip eval --hyp` on each output: the files exist, parse and line up.
+set -euo pipefail
+jstip=$1
+source_dir=$2
+work=$3
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+export JSTIP_SKIP_BLAS_CHECK=1 OMP_NUM_THREADS=1
+fail() { echo "FAIL: $*"; exit 1; }
+
+source "$source_dir/tests/train/tiny_corpus.sh"
+# Spoken questions: id<TAB>question<TAB>metadata (answers separated by |).
+printf 'q1\twhat is the capital of france\tanswers=paris|paris france;domain=qa\n' > qa.txt
+printf 'q2\twhat colour is the sky\tanswers=blue;domain=qa\n' >> qa.txt
+"$jstip" data synth qa.txt --out qa --no-progress > /dev/null
+printf 'aspirin\nwarfarin\n' > terms.txt
+
+cat > run.yaml <<YAML
+base: $source_dir/configs/tiny.yaml
+seed: 1
+output_dir: $work/run
+tokenizer: {model: $work/tok.model}
+interleaver: {type: asr}
+llm: {vocab_size: 320}
+data:
+  max_frames_per_batch: 1500
+  max_utterances_per_batch: 3
+  sources: [{name: pairs, shards: [$work/shards/*.shard]}]
+  dev: {shards: [$work/shards/*.shard]}
+trainer: {lr: 3.0e-3, log_every: 1, save_every: 3, eval_every: 3, max_dev_batches: 1, stages: [{name: main, steps: 3}]}
+YAML
+"$jstip" train run.yaml --quiet --threads 1 > /dev/null
+
+# Greedy, batches of 3 over 5 records of different lengths.
+"$jstip" decode run --data shards/*.shard --out greedy --batch 3 --limit 5 decode.max_tokens_cap=12 | tee greedy.log
+grep -q '^decoded 5 utterances' greedy.log || fail "no summary line"
+for f in hyp.jsonl ref.trn hyp.trn decode_summary.json; do [ -s "greedy/$f" ] || fail "greedy/$f missing or empty"; done
+[ "$(wc -l < greedy/hyp.jsonl)" -eq 5 ] || fail "hyp.jsonl has $(wc -l < greedy/hyp.jsonl) lines, expected 5"
+[ "$(wc -l < greedy/hyp.trn)" -eq 5 ] && [ "$(wc -l < greedy/ref.trn)" -eq 5 ] || fail "trn files do not have 5 lines"
+python3 - greedy <<'PY'
+import json, sys
+folder = sys.argv[1]
+lines = [json.loads(l) for l in open(folder + "/hyp.jsonl")]
+summary = json.load(open(folder + "/decode_summary.json"))
+for key in ["utterances", "audio_seconds", "wall_seconds", "real_time_factor", "output_tokens", "tokens_per_second",
+            "peak_rss_bytes"]:
+    assert key in summary, "decode_summary.json lacks " + key
+assert summary["utterances"] == 5 and summary["audio_seconds"] > 0 and summary["peak_rss_bytes"] > 0, summary
+assert summary["output_tokens"] == sum(len(l["tokens"]) for l in lines)
+ref_ids = [l.rsplit("(", 1)[1].rstrip(")\n") for l in open(folder + "/ref.trn")]
+for line, tag in zip(lines, ref_ids):
+    assert tag.endswith(line["id"]), (tag, line["id"])
+    assert 1 <= len(line["tokens"]) + (line["stopped"] == "eos") and len(line["tokens"]) <= 12, line
+    assert line["reference"] and "timings" in line and line["timings"]["audio_seconds"] > 0, line
+assert [l["id"] for l in lines] == sorted(l["id"] for l in lines), "records out of order"
+PY
+"$jstip" eval --hyp greedy/hyp.jsonl --out greedy/eval | tee greedy_eval.log
+grep -q '^WER ' greedy_eval.log || fail "eval printed no WER"
+[ -s greedy/eval/summary.json ] || fail "eval wrote no summary"
+
+# Beam 3 with the transcript given as text (modality-gap input), checkpoints folder.
+"$jstip" decode run/checkpoints --data 'shards/*.shard' --out beam --beam 3 --batch 2 --input text \
+  decode.max_tokens_cap=8 decode.length_penalty=0.6 > beam.log
+grep -q '"beam":3' <(tr -d ' \n' < beam/decode_summary.json) || fail "beam size not in the summary"
+[ "$(wc -l < beam/hyp.jsonl)" -eq 8 ] || fail "beam hyp.jsonl does not have 8 lines"
+"$jstip" eval --hyp beam/hyp.jsonl > /dev/null
+
+# Spoken QA with bias terms in the prompt; scored by eval --task qa.
+"$jstip" decode run --data qa/*.shard --out qa_out --task qa --beam 2 --bias-terms terms.txt \
+  decode.max_tokens_cap=6 > qa.log
+grep -q '"prompt": *"answer the question terms: aspirin, warfarin"' qa_out/decode_summary.json ||
+  fail "QA prompt with bias terms not in the summary: $(cat qa_out/decode_summary.json)"
+grep -q '"answers":\["paris","paris france"\]' qa_out/hyp.jsonl || fail "answers not written: $(cat qa_out/hyp.jsonl)"
+"$jstip" eval --hyp qa_out/hyp.jsonl --task qa | tee qa_eval.log
+grep -q '^questions *2' qa_eval.log || fail "eval --task qa did not score 2 questions"
+
+# Errors name what is wrong.
+if "$jstip" decode nowhere --data shards/*.shard --out x 2> err.log; then fail "a missing checkpoint was accepted"; fi
+grep -q "nowhere" err.log || fail "error does not name the checkpoint: $(cat err.log)"
+if "$jstip" decode run --data shards/*.shard --out x --task qa 2> err.log; then fail "qa without answers accepted"; fi
+grep -q "answers" err.log || fail "error does not say answers are missing: $(cat err.log)"
+echo "train -> decode -> eval: ok"
