@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "host/runtime/composition.h"
+#include "jstip/config.h"
 #include "jstip/encoder.h"
 #include "jstip/llm.h"
 #include "jstip/projector.h"
@@ -19,10 +20,28 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
   // Query-based projectors (downsampling 0) have no time axis: only whole-utterance spans work.
   mapper_.frame_shift_seconds = frame_shift_seconds;
   mapper_.downsampling = encoder_->downsampling() * std::max<int64_t>(1, projector_->downsampling());
+  const std::string norm = composition.config.get_string("data.feature_norm", "utterance");
+  if (norm != "utterance" && norm != "none")
+    throw ConfigError(composition.config.where("data.feature_norm") + ": feature_norm must be utterance or none, not '" +
+                      norm + "'");
+  normalize_features_ = norm == "utterance";
+}
+
+torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch::Tensor& lengths) {
+  const auto frames = features.size(1);
+  auto valid = torch::arange(frames, lengths.options()).unsqueeze(0) < lengths.unsqueeze(1);  // [B, T]
+  auto mask = valid.unsqueeze(-1).to(features.dtype());
+  auto count = lengths.clamp_min(1).to(features.dtype()).view({-1, 1, 1});
+  auto mean = (features * mask).sum(1, true) / count;
+  auto centered = (features - mean) * mask;
+  auto variance = centered.square().sum(1, true) / count;
+  return centered * torch::rsqrt(variance + 1e-5);
 }
 
 SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths) {
-  EncoderOutput encoded = encoder_->encode(features, feature_lengths);
+  EncoderOutput encoded = encoder_->encode(
+      normalize_features_ ? normalize_per_utterance(features, feature_lengths.to(features.device())) : features,
+      feature_lengths);
   ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
   return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths};
 }

@@ -42,6 +42,9 @@ class SpeechLLM : public torch::nn::Module {
   explicit SpeechLLM(const host::Composition& composition, double frame_shift_seconds = 0.01);
 
   // Runs encoder and projector once over the padded features of a batch.
+  // Features are first normalized per utterance (mean 0, variance 1 per bin
+  // over its valid frames; config `data.feature_norm: utterance`, the
+  // default, or `none`), in training and decoding alike.
   SpeechEmbeddings encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths);
 
   // Plans -> one LLM input batch (see plan_executor.h).
@@ -61,6 +64,11 @@ class SpeechLLM : public torch::nn::Module {
   std::shared_ptr<Projector> projector_;
   std::shared_ptr<LanguageModel> llm_;
   FrameMapper mapper_;
+  bool normalize_features_ = true;
 };
+
+// Per-utterance mean/variance normalization of padded features [B, T, F]
+// over each row's first lengths[b] frames; padding stays 0.
+torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch::Tensor& lengths);
 
 }  // namespace jstip::graph

@@ -93,3 +93,14 @@ TEST(SpeechLLM, WordSpeechSpanComesFromItsFramesThroughTheRealGraph) {
 }
 
 }  // namespace
+
+// Per-utterance feature normalization: each row's valid frames get mean 0 and
+// variance 1 per bin; padding stays 0 and does not enter the statistics.
+TEST(FeatureNorm, NormalizesEachRowOverItsOwnFrames) {
+  auto features = torch::tensor({1.0f, 3.0f, 100.0f, 2.0f, 4.0f, 6.0f}).view({2, 3, 1});
+  auto lengths = torch::tensor({2, 3}, torch::kLong);
+  auto out = jstip::graph::normalize_per_utterance(features, lengths);
+  const float s = 1.0f / std::sqrt(1.0f + 1e-5f), t = std::sqrt(1.5f) / std::sqrt(1.0f + 1.5e-5f);
+  auto expected = torch::tensor({-s, s, 0.0f, -t, 0.0f, t}).view({2, 3, 1});
+  EXPECT_TRUE(torch::allclose(out, expected, 1e-4, 1e-5)) << out;
+}
