@@ -40,7 +40,7 @@ done
 case $size in
   tiny)  g=(40 10 10 6)          gw=(4 12) gvocab=1500 gtext=2000 brown_files=40 bible_lines=6000
          m=(20 4 10 4)           mterms=16  mtext=2 qa=9    qa_repeat=1 vocab=${vocab:-300} ;;
-  quick) g=(3000 200 300 200)    gw=(4 12) gvocab=2000 gtext=30000 brown_files=0 bible_lines=0
+  quick) g=(3000 200 300 200)    gw=(3 10) gvocab=500 gtext=30000 brown_files=0 bible_lines=0
          m=(1000 100 300 100)    mterms=150 mtext=4 qa=240  qa_repeat=2 vocab=${vocab:-1000} ;;
   full)  g=(30000 1000 1000 600) gw=(4 20) gvocab=0 gtext=0 brown_files=0 bible_lines=0
          m=(10000 500 1000 400)  mterms=0   mtext=4 qa=1000 qa_repeat=2 vocab=${vocab:-1000} ;;
