@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
 #include "host/cli/command.h"
 #include "host/runtime/composition.h"
@@ -79,7 +80,9 @@ int run_reference(const jstip::cli::Args& args) {
   }
   if (args.options.count("out")) {
     const std::string path = args.get("out"), tmp = path + ".tmp";
-    std::ofstream(tmp) << out.str();
+    std::ofstream file(tmp);
+    if (!(file << out.str()) || (file.close(), !file))
+      throw std::runtime_error("cannot write " + tmp + " (does its folder exist?)");
     std::filesystem::rename(tmp, path);
   } else {
     std::cout << out.str();
