@@ -4,13 +4,7 @@
 # with entities); checks results.md/results.json and that the PNGs are PNGs.
 # Then --reuse (no retraining) and a failing child (a test glob with no shards).
 set -euo pipefail
-jstip=$1
-source_dir=$2
-work=$3
-rm -rf "$work"
-mkdir -p "$work"
-cd "$work"
-export JSTIP_SKIP_BLAS_CHECK=1 OMP_NUM_THREADS=1
+source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
 
 if ! "$jstip" decode --help > /dev/null 2>&1; then
   echo "this jstip has no decode command; compare needs it: skipped"

@@ -3,13 +3,7 @@
 # it (greedy, beam with text input, spoken QA with bias terms), then
 # `jstip eval --hyp` on each output: the files exist, parse and line up.
 set -euo pipefail
-jstip=$1
-source_dir=$2
-work=$3
-rm -rf "$work"
-mkdir -p "$work"
-cd "$work"
-export JSTIP_SKIP_BLAS_CHECK=1 OMP_NUM_THREADS=1
+source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 
 source "$source_dir/tests/train/tiny_corpus.sh"

@@ -2,13 +2,7 @@
 # SIGKILL a real `jstip train` process mid-run, resume it, and check that no
 # checkpoint is corrupted and that every step's loss equals an uninterrupted run's.
 set -euo pipefail
-jstip=$1
-source_dir=$2
-work=$3
-rm -rf "$work"
-mkdir -p "$work"
-cd "$work"
-export JSTIP_SKIP_BLAS_CHECK=1 OMP_NUM_THREADS=1
+source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
 
 source "$source_dir/tests/train/tiny_corpus.sh"
 
