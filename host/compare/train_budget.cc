@@ -1,33 +1,12 @@
 #include "host/compare/train_budget.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <stdexcept>
+
+#include "host/runtime/config_loader.h"
 
 namespace jstip::compare {
 
 namespace {
-
-// Flow-style YAML of a config subtree, so it fits in one override word.
-void emit_flow(YAML::Emitter& out, const ConfigNodePtr& node) {
-  switch (node->kind) {
-    case ConfigNode::Kind::Null: out << YAML::Null; break;
-    case ConfigNode::Kind::Scalar: out << node->scalar; break;
-    case ConfigNode::Kind::List:
-      out << YAML::Flow << YAML::BeginSeq;
-      for (const auto& item : node->items) emit_flow(out, item);
-      out << YAML::EndSeq;
-      break;
-    case ConfigNode::Kind::Map:
-      out << YAML::Flow << YAML::BeginMap;
-      for (const auto& [key, value] : node->fields) {
-        out << YAML::Key << key << YAML::Value;
-        emit_flow(out, value);
-      }
-      out << YAML::EndMap;
-      break;
-  }
-}
 
 std::vector<Config> stages_of(const Config& config) {
   if (!config.has("trainer.stages") || !config.child("trainer.stages").is_list())
@@ -82,9 +61,7 @@ std::string stages_override(const Config& config, int64_t total) {
       }
     if (!found) stage->fields.emplace_back("steps", value);
   }
-  YAML::Emitter out;
-  emit_flow(out, list);
-  return std::string("trainer.stages=") + out.c_str();
+  return "trainer.stages=" + host::dump_yaml_flow(list);
 }
 
 }  // namespace jstip::compare

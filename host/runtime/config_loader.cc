@@ -41,19 +41,20 @@ ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
   return node;
 }
 
-void emit(YAML::Emitter& out, const ConfigNodePtr& node) {
+// Lists are always flow style; maps are block style unless `flow_maps`.
+void emit(YAML::Emitter& out, const ConfigNodePtr& node, bool flow_maps) {
   switch (node->kind) {
     case ConfigNode::Kind::Scalar: out << node->scalar; break;
     case ConfigNode::Kind::List:
       out << YAML::Flow << YAML::BeginSeq;
-      for (const auto& item : node->items) emit(out, item);
+      for (const auto& item : node->items) emit(out, item, flow_maps);
       out << YAML::EndSeq;
       break;
     case ConfigNode::Kind::Map:
-      out << YAML::Block << YAML::BeginMap;
+      out << (flow_maps ? YAML::Flow : YAML::Block) << YAML::BeginMap;
       for (const auto& [key, value] : node->fields) {
         out << YAML::Key << key << YAML::Value;
-        emit(out, value);
+        emit(out, value, flow_maps);
       }
       out << YAML::EndMap;
       break;
@@ -221,8 +222,14 @@ Config load_config(const std::vector<std::string>& files, const std::vector<std:
 
 std::string dump_yaml(const ConfigNodePtr& root) {
   YAML::Emitter out;
-  emit(out, root);
+  emit(out, root, false);
   return std::string(out.c_str()) + "\n";
+}
+
+std::string dump_yaml_flow(const ConfigNodePtr& root) {
+  YAML::Emitter out;
+  emit(out, root, true);
+  return out.c_str();
 }
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {

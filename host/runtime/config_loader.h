@@ -27,6 +27,8 @@ Config load_config(const std::vector<std::string>& files, const std::vector<std:
 
 // YAML text of a tree (the resolved config, as embedded in checkpoints).
 std::string dump_yaml(const ConfigNodePtr& root);
+// The same on one line (flow style), e.g. the value of a `key=value` override.
+std::string dump_yaml_flow(const ConfigNodePtr& root);
 
 // Closest candidate by edit distance, or "" when none is close.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
