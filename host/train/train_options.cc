@@ -10,9 +10,10 @@ namespace {
 const std::set<std::string> kTrainerKeys = {"lr", "min_lr_ratio", "warmup_steps", "schedule", "weight_decay",
                                             "grad_clip", "accumulate", "log_every", "save_every", "keep_last",
                                             "eval_every", "max_dev_batches", "dist_timeout_s", "precision",
-                                            "export_llm", "ctc_weight", "stages"};
+                                            "export_llm", "ctc_weight", "lm_weight", "stages"};
 const std::set<std::string> kStageKeys = {"name", "steps", "lr", "min_lr_ratio", "warmup_steps", "schedule",
-                                          "weight_decay", "grad_clip", "accumulate", "sources", "freeze", "lora"};
+                                          "weight_decay", "grad_clip", "accumulate", "ctc_weight", "lm_weight",
+                                          "sources", "freeze", "lora"};
 const std::set<std::string> kLoraKeys = {"target", "rank", "alpha", "dropout"};
 
 void check_slot(const Config& stage, const std::string& key, const std::string& slot) {
@@ -64,8 +65,6 @@ TrainOptions parse_train_options(const Config& config) {
   options.dist_timeout_seconds = trainer.get_int("dist_timeout_s", options.dist_timeout_seconds);
   options.precision = trainer.get_string("precision", options.precision);
   options.export_llm = trainer.get_string("export_llm", options.export_llm);
-  options.ctc_weight = trainer.get_double("ctc_weight", options.ctc_weight);
-  if (options.ctc_weight < 0) throw ConfigError(trainer.where("ctc_weight") + ": ctc_weight must be >= 0");
   if (options.precision != "fp32" && options.precision != "bf16")
     throw ConfigError(trainer.where("precision") + ": precision must be fp32 or bf16, not '" + options.precision + "'");
   if (!trainer.has("stages")) throw ConfigError(trainer.where() + ": trainer needs 'stages' (a list)");
@@ -87,9 +86,14 @@ TrainOptions parse_train_options(const Config& config) {
     s.weight_decay = layered(stage, trainer, "weight_decay", 0.01, get_double);
     s.grad_clip = layered(stage, trainer, "grad_clip", 1.0, get_double);
     s.accumulate = layered<int64_t>(stage, trainer, "accumulate", 1, get_int);
+    s.ctc_weight = layered(stage, trainer, "ctc_weight", 0.0, get_double);
+    s.lm_weight = layered(stage, trainer, "lm_weight", 1.0, get_double);
     try {
       s.schedule.check();
       if (s.accumulate < 1) throw std::invalid_argument("accumulate must be >= 1");
+      if (s.ctc_weight < 0 || s.lm_weight < 0) throw std::invalid_argument("ctc_weight and lm_weight must be >= 0");
+      if (s.ctc_weight == 0 && s.lm_weight == 0)
+        throw std::invalid_argument("lm_weight 0 needs ctc_weight > 0 (a stage must train something)");
     } catch (const std::invalid_argument& e) {
       throw ConfigError(stage.where() + ": stage '" + s.name + "': " + e.what());
     }

@@ -11,6 +11,8 @@
 //          freeze: {encoder: true}}
 //       - {name: adapt, steps: 50, freeze: {llm: true},
 //          lora: {llm: {target: "self_attn\\.(q|v)_proj$", rank: 8, alpha: 16}}}
+//     ctc_weight: 0.5     # auxiliary CTC loss on the encoder's CTC head (per stage too)
+//     lm_weight: 1.0      # 0 in a stage: CTC only, the LLM is not run (encoder warm-up)
 //     precision: fp32     # or bf16: autocast matmuls/convolutions to bfloat16
 //     export_llm: runs/llm-pretrain/llm   # save the LLM in HF layout at the end
 #pragma once
@@ -44,6 +46,11 @@ struct StageOptions {
   // slot -> adapters added at the start of this stage (after `freeze`); earlier
   // adapters of the slot are folded into its weights first.
   std::map<std::string, StageLora> lora;
+  // Loss weights: objective = lm_weight * LLM loss + ctc_weight * CTC loss
+  // (both summed over target tokens). lm_weight 0 skips the LLM forward: a
+  // CTC-only stage that teaches the encoder to listen before the LLM reads it.
+  double lm_weight = 1.0;
+  double ctc_weight = 0.0;  // needs the encoder's CTC head (encoder.ctc_vocab)
 };
 
 struct TrainOptions {
@@ -57,13 +64,10 @@ struct TrainOptions {
   uint64_t seed = 0;
   int64_t dist_timeout_seconds = 300;
   std::string device = "cpu";       // top-level `device`: cpu, cuda or cuda:N
-  std::string precision = "fp32";
+  std::string precision = "fp32";   // or "bf16" (autocast; weights and optimizer stay fp32)
   // When set, the LLM slot is saved there at the end in the Hugging Face
   // layout (config.json + model.safetensors), for `llm.pretrained`.
   std::string export_llm;
-  // Weight of an auxiliary CTC loss on the encoder's CTC head (encoder option
-  // ctc_vocab = tokenizer size + 1; the last id is the blank). 0 = off.
-  double ctc_weight = 0.0;  // "fp32" or "bf16" (autocast; weights and optimizer stay fp32)  // a collective waiting longer means a rank died or hung
 
   int64_t total_steps() const;
 };

@@ -67,7 +67,7 @@ struct BatchLoss {
 
 BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
                      const std::string& strategy, const std::string& source, const data::Batch& batch,
-                     std::mt19937_64& rng, bool with_ctc = false) {
+                     std::mt19937_64& rng, bool with_ctc = false, bool with_lm = true) {
   const auto count = batch.records.size();
   std::vector<PlanInput> inputs(count);
   std::vector<Plan> plans(count);
@@ -98,13 +98,21 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
     speech = model.encode_speech(features, lengths);
     for (size_t i = 0; i < audio_rows.size(); ++i) audio_row_of[audio_rows[i]] = static_cast<int64_t>(i);
   }
-  std::vector<graph::PlannedSample> samples;
-  for (size_t b = 0; b < count; ++b) samples.push_back({&plans[b], &inputs[b], audio_row_of[b]});
-  graph::SplicedBatch spliced = model.splice_plans(samples, speech);
-  graph::LossResult result = model.loss(spliced);
-
   BatchLoss out;
-  out.loss = result.loss;
+  if (with_lm) {
+    std::vector<graph::PlannedSample> samples;
+    for (size_t b = 0; b < count; ++b) samples.push_back({&plans[b], &inputs[b], audio_row_of[b]});
+    graph::SplicedBatch spliced = model.splice_plans(samples, speech);
+    graph::LossResult result = model.loss(spliced);
+    out.loss = result.loss;
+    out.targets = result.targets;
+    for (auto length : spliced.lengths) out.positions += length;
+    for (size_t b = 0; b < count; ++b) {
+      auto& entry = out.by_strategy[plans[b].strategy];
+      entry.first += result.row_loss_sums[b];
+      entry.second += result.row_targets[b];
+    }
+  }
   if (with_ctc && !audio_rows.empty()) {
     // Every audio row's whole transcript, whatever the plan showed as speech.
     std::vector<std::vector<int64_t>> transcripts;
@@ -116,13 +124,7 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
     graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
     out.ctc_sum = ctc.sum;
     out.ctc_targets = ctc.targets;
-  }
-  out.targets = result.targets;
-  for (auto length : spliced.lengths) out.positions += length;
-  for (size_t b = 0; b < count; ++b) {
-    auto& entry = out.by_strategy[plans[b].strategy];
-    entry.first += result.row_loss_sums[b];
-    entry.second += result.row_targets[b];
+    for (int64_t row : audio_rows) out.positions += batch.feature_lengths[row].item<int64_t>();
   }
   return out;
 }
@@ -158,24 +160,54 @@ void add_to_optimizer(torch::optim::AdamW& optimizer, const std::vector<torch::T
   optimizer.add_param_group(torch::optim::OptimizerParamGroup(adapters, std::move(options)));
 }
 
-double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& asr,
-                data::Loader& loader, int64_t max_batches) {
+// Dev loss of ASR samples, and the same loss with every utterance's speech
+// swapped for its neighbour's in the batch: the gap says how much the LLM
+// reads the speech (0 = it predicts transcripts from its text prior alone).
+struct DevLoss {
+  double loss = -1;
+  double mismatched = -1;
+};
+
+DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& asr,
+                 data::Loader& loader, int64_t max_batches) {
   torch::NoGradGuard no_grad;
   model.eval();
   std::mt19937_64 rng(0);
-  double sum = 0;
-  int64_t targets = 0;
+  double sum = 0, mismatched_sum = 0;
+  int64_t targets = 0, mismatched_targets = 0;
   loader.start_epoch(0);
   data::Batch batch;
   for (int64_t i = 0; i < max_batches && loader.next(&batch); ++i) {
     BatchLoss b = batch_loss(model, builder, asr, "asr", "dev", batch, rng);
     sum += b.loss.item<double>() * static_cast<double>(b.targets);
     targets += b.targets;
+    if (batch.records.size() < 2) continue;
+    data::Batch swapped = batch;
+    swapped.features = batch.features.roll(1, 0);
+    swapped.feature_lengths = batch.feature_lengths.roll(1, 0);
+    BatchLoss m = batch_loss(model, builder, asr, "asr", "dev", swapped, rng);
+    mismatched_sum += m.loss.item<double>() * static_cast<double>(m.targets);
+    mismatched_targets += m.targets;
   }
   while (loader.next(&batch)) {
   }  // drain, so the loader is idle
   model.train();
-  return targets > 0 ? sum / static_cast<double>(targets) : -1;
+  DevLoss out;
+  if (targets > 0) out.loss = sum / static_cast<double>(targets);
+  if (mismatched_targets > 0) out.mismatched = mismatched_sum / static_cast<double>(mismatched_targets);
+  return out;
+}
+
+// The stage's source weights; a CTC-only stage (lm_weight 0) learns from
+// speech alone, so by default it draws only the sources whose samples have audio.
+std::map<std::string, double> stage_source_weights(const StageOptions& stage, DataMixture& mixture) {
+  if (stage.lm_weight > 0 || !stage.source_weights.empty()) return stage.source_weights;
+  std::map<std::string, double> weights;
+  for (const auto& source : mixture.sources())
+    if (source.interleaver->needs_audio()) weights[source.name] = source.weight;
+  if (weights.empty())
+    throw ConfigError("stage '" + stage.name + "': a CTC-only stage (lm_weight 0) needs a data source with speech");
+  return weights;
 }
 
 // cpu, or the CUDA device of this rank (LOCAL_RANK, as torchrun sets it).
@@ -296,6 +328,7 @@ TrainSummary train(const TrainRequest& request) {
     resumed_mid_stage = false;
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamWOptions&>(group.options()).weight_decay(stage.weight_decay);
+    const std::map<std::string, double> source_weights = stage_source_weights(stage, mixture);
 
     while (state.stage_step < stage.steps) {
       if (request.stop_after >= 0 && state.step >= request.stop_after) {
@@ -325,13 +358,13 @@ TrainSummary train(const TrainRequest& request) {
         torch::manual_seed(rng_plan());  // dropout
         data::Batch batch;
         const auto wait_start = Clock::now();
-        DataSource& source = mixture.next(rng_data, stage.source_weights, &batch);
+        DataSource& source = mixture.next(rng_data, source_weights, &batch);
         data_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
         BatchLoss b;
         {
           AutocastScope autocast(options.precision == "bf16", device.is_cuda());
           b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan,
-                         options.ctc_weight > 0);
+                         stage.ctc_weight > 0, stage.lm_weight > 0);
         }
         // Gradients of *summed* token losses, divided once by the number of
         // targets in the whole step (all micro-batches, all ranks): every
@@ -339,13 +372,18 @@ TrainSummary train(const TrainRequest& request) {
         // 1 process x N accumulated micro-batches.
         // A non-finite loss on any rank skips the step on all of them; the
         // ranks learn it from the one collective after the micro-batches.
-        const double value = b.loss.item<double>();
+        const double value = b.loss.defined() ? b.loss.item<double>() : 0.0;
         const double ctc_value = b.ctc_sum.defined() ? b.ctc_sum.item<double>() : 0.0;
         finite = finite && std::isfinite(value) && std::isfinite(ctc_value);
         if (finite) {
-          torch::Tensor objective = b.loss * static_cast<double>(b.targets);
-          if (b.ctc_sum.defined()) objective = objective + options.ctc_weight * b.ctc_sum;
-          objective.backward();
+          torch::Tensor objective;
+          if (b.loss.defined()) objective = stage.lm_weight * b.loss * static_cast<double>(b.targets);
+          if (b.ctc_sum.defined()) {
+            torch::Tensor ctc = stage.ctc_weight * b.ctc_sum;
+            objective = objective.defined() ? objective + ctc : ctc;
+          }
+          // A CTC-only stage can draw a text-only batch: nothing to learn from it.
+          if (objective.defined() && objective.requires_grad()) objective.backward();
         }
         ctc_sum += ctc_value;
         ctc_targets += b.ctc_targets;
@@ -360,22 +398,30 @@ TrainSummary train(const TrainRequest& request) {
       }
 
       std::vector<torch::Tensor> trainable;
-      for (auto& p : model->parameters())
+      // A CTC-only stage (lm_weight 0) trains the encoder alone: the other slots
+      // get no zero gradients, which AdamW's momentum and weight decay would apply.
+      for (auto& p : stage.lm_weight > 0 ? model->parameters() : model->named_children()["encoder"]->parameters())
         if (p.requires_grad()) {
           // A rank whose batch left a slot unused still joins the collective.
           if (!p.grad().defined() && dist->active()) p.mutable_grad() = torch::zeros_like(p);
           if (p.grad().defined()) trainable.push_back(p);
         }
-      // One collective per step: non-finite ranks, target tokens, summed loss.
-      const auto totals = dist->sum({finite ? 0.0 : 1.0, static_cast<double>(targets), loss_sum});
+      // One collective per step: non-finite ranks, target tokens, summed losses.
+      const auto totals = dist->sum({finite ? 0.0 : 1.0, static_cast<double>(targets), loss_sum, ctc_sum,
+                                     static_cast<double>(ctc_targets)});
       finite = totals[0] == 0.0;
       const double all_targets = totals[1];
-      const double step_loss = totals[2] / std::max(1.0, all_targets);
       targets = static_cast<int64_t>(all_targets);
+      ctc_sum = totals[3];
+      ctc_targets = static_cast<int64_t>(totals[4]);
+      // The headline loss per target token: the LLM's, or the CTC's in a CTC-only stage.
+      const bool ctc_only = stage.lm_weight == 0;
+      const double normalizer = std::max(1.0, ctc_only ? totals[4] : all_targets);
+      const double step_loss = (ctc_only ? ctc_sum : totals[2]) / normalizer;
       if (finite) {
         dist->sum_gradients(trainable);
         torch::NoGradGuard no_grad;
-        for (auto& p : trainable) p.grad().div_(std::max(1.0, all_targets));
+        for (auto& p : trainable) p.grad().div_(normalizer);
       }
       double grad_norm = 0;
       if (finite && !trainable.empty())
@@ -429,13 +475,19 @@ TrainSummary train(const TrainRequest& request) {
       const bool stage_end = state.stage_step == stage.steps;
       double dev = -1;
       if (lead && mixture.dev_loader() && (stage_end || (options.eval_every > 0 && state.step % options.eval_every == 0))) {
-        dev = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches);
+        const DevLoss measured = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches);
+        dev = measured.loss;
         summary.last_dev_loss = dev;
         Json record = Json::object();
         record.set("step", Json::integer(state.step));
         record.set("dev_loss", finite_or_null(dev));
+        std::map<std::string, double> scalars = {{"dev/loss", dev}};
+        if (measured.mismatched >= 0) {
+          record.set("dev_loss_mismatched_speech", finite_or_null(measured.mismatched));
+          scalars["dev/loss_mismatched_speech"] = measured.mismatched;
+        }
         log.write(record);
-        tensorboard->scalars(state.step, {{"dev/loss", dev}});
+        tensorboard->scalars(state.step, scalars);
       }
       if (stage_end || state.step % options.save_every == 0) {
         // A checkpoint at a stage end resumes into the next stage.

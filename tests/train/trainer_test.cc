@@ -99,6 +99,21 @@ TEST_F(TrainerTest, LossDecreasesOnInterleavedSpeechAndText) {
   EXPECT_LT(last, first * 0.8) << "first " << first << " last " << last;
   EXPECT_GT(summary.last_dev_loss, 0);
   EXPECT_TRUE(fs::exists(root_ + "/decreases/metrics.jsonl"));
+  // Each dev evaluation also scores the transcripts against the wrong speech
+  // (a neighbour's): the listening gap.
+  std::ifstream metrics(root_ + "/decreases/metrics.jsonl");
+  int dev_records = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto record = Json::parse(line);
+    const Json* dev = record.find("dev_loss");
+    if (!dev) continue;
+    ++dev_records;
+    const Json* mismatched = record.find("dev_loss_mismatched_speech");
+    ASSERT_NE(mismatched, nullptr) << line;
+    EXPECT_TRUE(std::isfinite(mismatched->as_double())) << line;
+    EXPECT_NE(mismatched->as_double(), dev->as_double()) << "swapping the speech changed nothing: " << line;
+  }
+  EXPECT_GE(dev_records, 1);
   EXPECT_FALSE(train::resolve_checkpoint(root_ + "/decreases").empty());
 }
 
@@ -283,4 +298,70 @@ TEST_F(TrainerTest, CtcAuxiliaryLossTrainsAndIsLogged) {
 
   request.config = config("ctc-no-head", 1, {"trainer.ctc_weight=0.5"});
   EXPECT_THROW(train::train(request), std::invalid_argument);
+}
+
+// A CTC-only warm-up stage (lm_weight 0) moves the encoder alone, logs the CTC
+// loss as the stage's loss, and the next stage trains the whole graph again.
+TEST_F(TrainerTest, CtcOnlyStageTrainsTheEncoderAlone) {
+  const std::string stages =
+      "    - {name: listen, steps: 3, lm_weight: 0, ctc_weight: 1.0}\n"
+      "    - {name: main, steps: 3}\n";
+  train::TrainRequest request;
+  request.config = config("ctc-only", 0, {"encoder.ctc_vocab=200", "trainer.keep_last=10", "trainer.save_every=3"},
+                          stages);
+  request.quiet = true;
+  auto summary = train::train(request);
+  ASSERT_EQ(summary.losses.size(), 6u);
+
+  auto weights = [&](int step) {
+    char folder[32];
+    std::snprintf(folder, sizeof folder, "step-%08d", step);
+    return safetensors::load_file(root_ + "/ctc-only/checkpoints/" + folder + "/model.safetensors");
+  };
+  auto listen = weights(3), main = weights(6);
+  int encoder_moved = 0, others_moved_in_listen = 0, others_moved_in_main = 0;
+  for (const auto& [name, tensor] : main) {
+    ASSERT_EQ(listen.count(name), 1u) << name;
+    const bool changed = !torch::equal(listen.at(name), tensor);
+    if (name.rfind("encoder.", 0) != 0 && changed) ++others_moved_in_main;
+  }
+  // The weights before stage 1: the same seed builds the same model, and a
+  // stage with every trainable slot frozen leaves it as built.
+  train::TrainRequest frozen = request;
+  frozen.config = config("ctc-only-frozen", 0, {"encoder.ctc_vocab=200", "trainer.save_every=3"},
+                         "    - {name: listen, steps: 3, lm_weight: 0, ctc_weight: 1.0, freeze: {encoder: true}}\n");
+  train::train(frozen);
+  auto start = safetensors::load_file(root_ + "/ctc-only-frozen/checkpoints/step-00000003/model.safetensors");
+  for (const auto& [name, tensor] : listen) {
+    ASSERT_EQ(start.count(name), 1u) << name;
+    const bool changed = !torch::equal(start.at(name), tensor);
+    if (name.rfind("encoder.", 0) == 0) encoder_moved += changed;
+    else others_moved_in_listen += changed;
+  }
+  EXPECT_GT(encoder_moved, 0);
+  EXPECT_EQ(others_moved_in_listen, 0) << "the projector or LLM moved during the CTC-only stage";
+  EXPECT_GT(others_moved_in_main, 0) << "the LLM did not train after the CTC-only stage";
+
+  // In the CTC-only stage the logged loss is the CTC loss per target token,
+  // and only the source with speech is drawn (the fixture also has a text source).
+  std::ifstream metrics(root_ + "/ctc-only/metrics.jsonl");
+  int listen_records = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto record = Json::parse(line);
+    const Json* stage = record.find("stage");
+    if (!stage || stage->as_string() != "listen") continue;
+    ++listen_records;
+    EXPECT_EQ(record.find("sources")->as_string(), "pairs") << "a CTC-only stage drew a text-only source: " << line;
+    ASSERT_NE(record.find("ctc_loss"), nullptr) << line;
+    EXPECT_DOUBLE_EQ(record.find("loss")->as_double(), record.find("ctc_loss")->as_double()) << line;
+  }
+  EXPECT_EQ(listen_records, 3);
+
+  request.config = config("no-loss", 1, {"encoder.ctc_vocab=200", "trainer.lm_weight=0"});
+  try {
+    train::train(request);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("lm_weight 0 needs ctc_weight > 0"), std::string::npos) << e.what();
+  }
 }
