@@ -10,7 +10,8 @@ namespace {
 const std::set<std::string> kTrainerKeys = {"lr", "min_lr_ratio", "warmup_steps", "schedule", "weight_decay",
                                             "grad_clip", "accumulate", "log_every", "save_every", "keep_last",
                                             "eval_every", "max_dev_batches", "dist_timeout_s", "precision",
-                                            "export_llm", "ctc_weight", "stages"};
+                                            "export_llm", "ctc_weight", "ctc_units", "llm_weight",
+                                            "stages"};
 const std::set<std::string> kStageKeys = {"name", "steps", "lr", "min_lr_ratio", "warmup_steps", "schedule",
                                           "weight_decay", "grad_clip", "accumulate", "sources", "freeze", "lora"};
 const std::set<std::string> kLoraKeys = {"target", "rank", "alpha", "dropout"};
@@ -66,6 +67,10 @@ TrainOptions parse_train_options(const Config& config) {
   options.export_llm = trainer.get_string("export_llm", options.export_llm);
   options.ctc_weight = trainer.get_double("ctc_weight", options.ctc_weight);
   if (options.ctc_weight < 0) throw ConfigError(trainer.where("ctc_weight") + ": ctc_weight must be >= 0");
+  options.llm_weight = trainer.get_double("llm_weight", options.llm_weight);
+  if (options.llm_weight < 0) throw ConfigError(trainer.where("llm_weight") + ": llm_weight must be >= 0");
+  if (options.llm_weight == 0 && options.ctc_weight <= 0)
+    throw ConfigError(trainer.where("llm_weight") + ": llm_weight 0 (CTC alone) needs trainer.ctc_weight > 0");
   if (options.precision != "fp32" && options.precision != "bf16")
     throw ConfigError(trainer.where("precision") + ": precision must be fp32 or bf16, not '" + options.precision + "'");
   if (!trainer.has("stages")) throw ConfigError(trainer.where() + ": trainer needs 'stages' (a list)");

@@ -63,7 +63,10 @@ struct TrainOptions {
   std::string export_llm;
   // Weight of an auxiliary CTC loss on the encoder's CTC head (encoder option
   // ctc_vocab = tokenizer size + 1; the last id is the blank). 0 = off.
-  double ctc_weight = 0.0;  // "fp32" or "bf16" (autocast; weights and optimizer stay fp32)  // a collective waiting longer means a rank died or hung
+  double ctc_weight = 0.0;
+  // Weight of the LLM's next-token loss; 0 trains the CTC head alone (the
+  // LLM is not run: a CTC aligner for `jstip align`), which needs ctc_weight > 0.
+  double llm_weight = 1.0;
 
   int64_t total_steps() const;
 };

@@ -13,6 +13,7 @@
 
 #include "host/data/tokenizer.h"
 #include "host/graph/ctc_loss.h"
+#include "host/graph/ctc_units.h"
 #include "host/graph/sample_builder.h"
 #include "host/graph/speech_llm.h"
 #include "host/runtime/composition.h"
@@ -65,9 +66,53 @@ struct BatchLoss {
   int64_t ctc_targets = 0;
 };
 
+// Which losses a micro-batch computes: the LLM's, the CTC head's, or both.
+struct LossMode {
+  bool llm = true;
+  const graph::CtcUnits* ctc = nullptr;  // null: no CTC loss
+};
+
+// The CTC loss alone (trainer.llm_weight 0): every record with audio, its
+// whole transcript; no plans, no LLM. `loss` is the mean per target unit.
+BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const graph::CtcUnits& units,
+                        const std::string& source, const data::Batch& batch) {
+  std::vector<int64_t> audio_rows;
+  std::vector<std::vector<int64_t>> transcripts;
+  for (size_t b = 0; b < batch.records.size(); ++b) {
+    const auto& record = batch.records[b];
+    if (batch.feature_lengths[static_cast<int64_t>(b)].item<int64_t>() <= 0) continue;  // text-only
+    const PlanInput input = builder.build(record);
+    transcripts.emplace_back();
+    for (const auto& word : input.words) {
+      const auto ids = units.word_units(word, "source '" + source + "', record '" + record.id() + "'");
+      transcripts.back().insert(transcripts.back().end(), ids.begin(), ids.end());
+    }
+    audio_rows.push_back(static_cast<int64_t>(b));
+  }
+  BatchLoss out;
+  if (audio_rows.empty()) {
+    out.loss = torch::zeros({});
+    return out;
+  }
+  auto rows = torch::tensor(audio_rows, torch::kLong);
+  auto lengths = batch.feature_lengths.index_select(0, rows);
+  auto features = batch.features.index_select(0, rows)
+                      .slice(1, 0, lengths.max().item<int64_t>())
+                      .to(model.llm().parameters()[0].device());
+  graph::SpeechEmbeddings speech = model.encode_speech(features, lengths.to(features.device()));
+  graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
+  out.ctc_sum = ctc.sum;
+  out.ctc_targets = ctc.targets;
+  out.targets = ctc.targets;
+  out.loss = ctc.sum / static_cast<double>(std::max<int64_t>(1, ctc.targets));
+  out.by_strategy["ctc"] = {ctc.sum.item<double>(), ctc.targets};
+  return out;
+}
+
 BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
                      const std::string& strategy, const std::string& source, const data::Batch& batch,
-                     std::mt19937_64& rng, bool with_ctc = false) {
+                     std::mt19937_64& rng, LossMode mode = {}) {
+  if (!mode.llm) return ctc_only_loss(model, builder, *mode.ctc, source, batch);
   const auto count = batch.records.size();
   std::vector<PlanInput> inputs(count);
   std::vector<Plan> plans(count);
@@ -105,13 +150,15 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
 
   BatchLoss out;
   out.loss = result.loss;
-  if (with_ctc && !audio_rows.empty()) {
+  if (mode.ctc && !audio_rows.empty()) {
     // Every audio row's whole transcript, whatever the plan showed as speech.
     std::vector<std::vector<int64_t>> transcripts;
     for (int64_t row : audio_rows) {
       transcripts.emplace_back();
-      for (const auto& word : inputs[row].words)
-        transcripts.back().insert(transcripts.back().end(), word.tokens.begin(), word.tokens.end());
+      for (const auto& word : inputs[row].words) {
+        const auto ids = mode.ctc->word_units(word, "source '" + source + "', record '" + inputs[row].id + "'");
+        transcripts.back().insert(transcripts.back().end(), ids.begin(), ids.end());
+      }
     }
     graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
     out.ctc_sum = ctc.sum;
@@ -159,7 +206,9 @@ void add_to_optimizer(torch::optim::AdamW& optimizer, const std::vector<torch::T
 }
 
 double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& asr,
-                data::Loader& loader, int64_t max_batches) {
+                data::Loader& loader, int64_t max_batches, LossMode mode) {
+  mode.llm = mode.llm || !mode.ctc;  // the dev loss is the LLM's, or the CTC head's when it trains alone
+  if (mode.llm) mode.ctc = nullptr;
   torch::NoGradGuard no_grad;
   model.eval();
   std::mt19937_64 rng(0);
@@ -168,7 +217,7 @@ double dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, co
   loader.start_epoch(0);
   data::Batch batch;
   for (int64_t i = 0; i < max_batches && loader.next(&batch); ++i) {
-    BatchLoss b = batch_loss(model, builder, asr, "asr", "dev", batch, rng);
+    BatchLoss b = batch_loss(model, builder, asr, "asr", "dev", batch, rng, mode);
     sum += b.loss.item<double>() * static_cast<double>(b.targets);
     targets += b.targets;
   }
@@ -214,6 +263,10 @@ TrainSummary train(const TrainRequest& request) {
                       std::to_string(tokenizer->vocab_size()) + " pieces but llm.vocab_size is " +
                       std::to_string(model->llm().vocab_size()));
   graph::SampleBuilder builder(tokenizer, graph::PromptDefinition::from_config(config));
+  const graph::CtcUnits ctc_units = graph::CtcUnits::from_config(config);
+  LossMode loss_mode;
+  loss_mode.llm = options.llm_weight > 0;
+  loss_mode.ctc = options.ctc_weight > 0 ? &ctc_units : nullptr;
   DataMixture mixture(config, *composition.registry, composition.interleaver, composition.plugin_name("interleaver"),
                       dist->rank(), dist->world_size());
   {
@@ -331,7 +384,7 @@ TrainSummary train(const TrainRequest& request) {
         {
           AutocastScope autocast(options.precision == "bf16", device.is_cuda());
           b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan,
-                         options.ctc_weight > 0);
+                         loss_mode);
         }
         // Gradients of *summed* token losses, divided once by the number of
         // targets in the whole step (all micro-batches, all ranks): every
@@ -343,9 +396,10 @@ TrainSummary train(const TrainRequest& request) {
         const double ctc_value = b.ctc_sum.defined() ? b.ctc_sum.item<double>() : 0.0;
         finite = finite && std::isfinite(value) && std::isfinite(ctc_value);
         if (finite) {
-          torch::Tensor objective = b.loss * static_cast<double>(b.targets);
+          torch::Tensor objective = torch::zeros({});
+          if (loss_mode.llm) objective = options.llm_weight * b.loss * static_cast<double>(b.targets);
           if (b.ctc_sum.defined()) objective = objective + options.ctc_weight * b.ctc_sum;
-          objective.backward();
+          if (objective.requires_grad()) objective.backward();  // a CTC-only batch without audio has nothing to learn
         }
         ctc_sum += ctc_value;
         ctc_targets += b.ctc_targets;
@@ -429,7 +483,7 @@ TrainSummary train(const TrainRequest& request) {
       const bool stage_end = state.stage_step == stage.steps;
       double dev = -1;
       if (lead && mixture.dev_loader() && (stage_end || (options.eval_every > 0 && state.step % options.eval_every == 0))) {
-        dev = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches);
+        dev = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches, loss_mode);
         summary.last_dev_loss = dev;
         Json record = Json::object();
         record.set("step", Json::integer(state.step));

@@ -284,3 +284,59 @@ TEST_F(TrainerTest, CtcAuxiliaryLossTrainsAndIsLogged) {
   request.config = config("ctc-no-head", 1, {"trainer.ctc_weight=0.5"});
   EXPECT_THROW(train::train(request), std::invalid_argument);
 }
+
+// The CTC loss alone (trainer.llm_weight 0) on characters: an aligner for
+// `jstip align`. The LLM is not run, so its weights do not move.
+TEST_F(TrainerTest, CtcAloneOnCharactersTrainsOnlyTheEncoderSide) {
+  train::TrainRequest request;
+  request.config = config("ctc-alone", 8, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1", "trainer.llm_weight=0",
+                                            "trainer.ctc_units=chars", "trainer.lr=5.0e-3"});
+  request.quiet = true;
+  auto summary = train::train(request);
+  ASSERT_EQ(summary.losses.size(), 8u);
+  for (double v : summary.losses) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_LT(summary.losses.back(), summary.losses.front());
+  std::ifstream metrics(root_ + "/ctc-alone/metrics.jsonl");
+  int logged = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto record = Json::parse(line);
+    const Json* loss = record.find("loss");
+    if (!loss || loss->is_null()) continue;
+    ++logged;
+    EXPECT_NEAR(loss->as_double(), record.find("ctc_loss")->as_double(), 1e-9 * loss->as_double());  // the CTC loss
+  }
+  EXPECT_EQ(logged, 8);
+  // Between the checkpoints of steps 3 and 8 the encoder moved, the LLM did not.
+  const std::string folder = root_ + "/ctc-alone/checkpoints/";
+  auto early = safetensors::load_file(folder + "step-00000003/model.safetensors");
+  auto late = safetensors::load_file(folder + "step-00000008/model.safetensors");
+  bool encoder_moved = false;
+  int64_t llm_tensors = 0;
+  for (const auto& [name, tensor] : late) {
+    const bool same = torch::equal(tensor, early.at(name));
+    if (name.rfind("llm.", 0) == 0) {
+      EXPECT_TRUE(same) << name;
+      ++llm_tensors;
+    }
+    if (name.rfind("encoder.", 0) == 0 && !same) encoder_moved = true;
+  }
+  EXPECT_GT(llm_tensors, 0);
+  EXPECT_TRUE(encoder_moved);
+
+  // Bad combinations are named.
+  request.config = config("ctc-alone-bad", 1, {"trainer.llm_weight=0"});
+  try {
+    train::train(request);
+    FAIL() << "llm_weight 0 without ctc_weight accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("needs trainer.ctc_weight > 0"), std::string::npos) << e.what();
+  }
+  request.config = config("ctc-alone-bad2", 1, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1",
+                                                "trainer.ctc_units=letters"});
+  try {
+    train::train(request);
+    FAIL() << "ctc_units letters accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("ctc_units must be pieces or chars"), std::string::npos) << e.what();
+  }
+}
