@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -47,9 +48,12 @@ std::vector<CtcPath> ctc_viterbi(const torch::Tensor& log_probs, const torch::Te
                      " (transcript too long for the audio, or the wrong audio)";
     } else {
       out[b].ok = true;
+      // Only rows that can align size the state space: a failed row's huge
+      // transcript costs nothing.
+      longest_targets = std::max<int64_t>(longest_targets, static_cast<int64_t>(y.size()));
     }
-    longest_targets = std::max<int64_t>(longest_targets, static_cast<int64_t>(y.size()));
   }
+  if (longest_targets == 0) return out;  // no row can align
   const int64_t states = 2 * longest_targets + 1;
 
   // Extended label sequence per row (blank between and around the units) and
@@ -58,7 +62,7 @@ std::vector<CtcPath> ctc_viterbi(const torch::Tensor& log_probs, const torch::Te
   std::vector<int64_t> ext(rows * states, blank);
   std::vector<uint8_t> skip(rows * states, 0);
   for (int64_t b = 0; b < rows; ++b)
-    for (size_t k = 0; k < targets[b].size(); ++k) {
+    for (size_t k = 0; out[b].ok && k < targets[b].size(); ++k) {
       const int64_t s = 2 * static_cast<int64_t>(k) + 1;
       ext[b * states + s] = targets[b][k];
       skip[b * states + s] = k > 0 && targets[b][k] != targets[b][k - 1];
