@@ -269,6 +269,12 @@ TrainSummary train(const TrainRequest& request) {
   loss_mode.ctc = options.ctc_weight > 0 ? &ctc_units : nullptr;
   DataMixture mixture(config, *composition.registry, composition.interleaver, composition.plugin_name("interleaver"),
                       dist->rank(), dist->world_size());
+  if (!loss_mode.llm)
+    for (const auto& source : mixture.sources())
+      if (!source.interleaver->needs_audio())
+        throw ConfigError(config.where("data") + ": trainer.llm_weight 0 trains the CTC head alone, but source '" +
+                          source.name + "' (strategy '" + source.strategy +
+                          "') has no speech: remove it, or set trainer.llm_weight > 0");
   {
     std::vector<torch::Tensor> state_tensors = model->parameters();
     for (auto& b : model->buffers()) state_tensors.push_back(b);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -289,8 +290,9 @@ TEST_F(TrainerTest, CtcAuxiliaryLossTrainsAndIsLogged) {
 // `jstip align`. The LLM is not run, so its weights do not move.
 TEST_F(TrainerTest, CtcAloneOnCharactersTrainsOnlyTheEncoderSide) {
   train::TrainRequest request;
+  const std::string speech_only = "data.sources=[{name: pairs, shards: [" + root_ + "/train.shard]}]";
   request.config = config("ctc-alone", 8, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1", "trainer.llm_weight=0",
-                                            "trainer.ctc_units=chars", "trainer.lr=5.0e-3"});
+                                            "trainer.ctc_units=chars", "trainer.lr=5.0e-3", speech_only});
   request.quiet = true;
   auto summary = train::train(request);
   ASSERT_EQ(summary.losses.size(), 8u);
@@ -338,5 +340,15 @@ TEST_F(TrainerTest, CtcAloneOnCharactersTrainsOnlyTheEncoderSide) {
     FAIL() << "ctc_units letters accepted";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("ctc_units must be pieces or chars"), std::string::npos) << e.what();
+  }
+  // The CTC head alone cannot learn from a text-only source.
+  request.config = config("ctc-alone-text", 1, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1", "trainer.llm_weight=0",
+                                                "trainer.ctc_units=chars"});
+  try {
+    train::train(request);
+    FAIL() << "a text-only source accepted for CTC alone";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("source 'text' (strategy 'text_lm') has no speech"), std::string::npos)
+        << e.what();
   }
 }
