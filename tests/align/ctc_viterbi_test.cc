@@ -109,7 +109,8 @@ TEST(CtcViterbi, MatchesExhaustiveSearchOnRandomSmallCases) {
     const auto& y = targets[trial % 5];
     // Every frame labelling (3^6) that collapses to y; keep the best.
     double best = -std::numeric_limits<double>::infinity();
-    auto a = lp[0].accessor<float, 2>();
+    const auto row = lp[0];
+    auto a = row.accessor<float, 2>();  // accessor() is deleted on temporaries
     for (int code = 0; code < 729; ++code) {
       std::vector<int64_t> labels;
       double score = 0;
