@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "host/graph/ctc_units.h"
 #include "host/graph/speech_llm.h"
 
 namespace jstip::graph {
@@ -23,7 +24,8 @@ CtcLossSum ctc_loss_sum(const SpeechEmbeddings& speech, const std::vector<std::v
       if (t < 0 || t >= blank)
         throw std::invalid_argument("token id " + std::to_string(t) + " does not fit the encoder's CTC head of " +
                                     std::to_string(vocab) + " outputs (the last is the blank): set encoder.ctc_vocab "
-                                    "to the tokenizer size + 1");
+                                    "to the tokenizer size + 1 (trainer.ctc_units: pieces) or " +
+                                    std::to_string(CtcUnits::alphabet().size() + 1) + " (chars)");
     flat.insert(flat.end(), tokens.begin(), tokens.end());
     lengths.push_back(static_cast<int64_t>(tokens.size()));
   }

@@ -10,9 +10,9 @@ namespace {
 const std::set<std::string> kTrainerKeys = {"lr", "min_lr_ratio", "warmup_steps", "schedule", "weight_decay",
                                             "grad_clip", "accumulate", "log_every", "save_every", "keep_last",
                                             "eval_every", "max_dev_batches", "dist_timeout_s", "precision",
-                                            "export_llm", "ctc_weight", "lm_weight", "stages"};
+                                            "export_llm", "ctc_weight", "ctc_units", "llm_weight", "stages"};
 const std::set<std::string> kStageKeys = {"name", "steps", "lr", "min_lr_ratio", "warmup_steps", "schedule",
-                                          "weight_decay", "grad_clip", "accumulate", "ctc_weight", "lm_weight",
+                                          "weight_decay", "grad_clip", "accumulate", "ctc_weight", "llm_weight",
                                           "sources", "freeze", "lora"};
 const std::set<std::string> kLoraKeys = {"target", "rank", "alpha", "dropout"};
 
@@ -87,13 +87,13 @@ TrainOptions parse_train_options(const Config& config) {
     s.grad_clip = layered(stage, trainer, "grad_clip", 1.0, get_double);
     s.accumulate = layered<int64_t>(stage, trainer, "accumulate", 1, get_int);
     s.ctc_weight = layered(stage, trainer, "ctc_weight", 0.0, get_double);
-    s.lm_weight = layered(stage, trainer, "lm_weight", 1.0, get_double);
+    s.llm_weight = layered(stage, trainer, "llm_weight", 1.0, get_double);
     try {
       s.schedule.check();
       if (s.accumulate < 1) throw std::invalid_argument("accumulate must be >= 1");
-      if (s.ctc_weight < 0 || s.lm_weight < 0) throw std::invalid_argument("ctc_weight and lm_weight must be >= 0");
-      if (s.ctc_weight == 0 && s.lm_weight == 0)
-        throw std::invalid_argument("lm_weight 0 needs ctc_weight > 0 (a stage must train something)");
+      if (s.ctc_weight < 0 || s.llm_weight < 0) throw std::invalid_argument("ctc_weight and llm_weight must be >= 0");
+      if (s.ctc_weight == 0 && s.llm_weight == 0)
+        throw std::invalid_argument("llm_weight 0 needs ctc_weight > 0 (a stage must train something)");
     } catch (const std::invalid_argument& e) {
       throw ConfigError(stage.where() + ": stage '" + s.name + "': " + e.what());
     }

@@ -12,7 +12,7 @@
 //       - {name: adapt, steps: 50, freeze: {llm: true},
 //          lora: {llm: {target: "self_attn\\.(q|v)_proj$", rank: 8, alpha: 16}}}
 //     ctc_weight: 0.5     # auxiliary CTC loss on the encoder's CTC head (per stage too)
-//     lm_weight: 1.0      # 0 in a stage: CTC only, the LLM is not run (encoder warm-up)
+//     llm_weight: 1.0     # 0 in a stage: CTC only, the LLM is not run (encoder warm-up)
 //     precision: fp32     # or bf16: autocast matmuls/convolutions to bfloat16
 //     export_llm: runs/llm-pretrain/llm   # save the LLM in HF layout at the end
 #pragma once
@@ -46,10 +46,10 @@ struct StageOptions {
   // slot -> adapters added at the start of this stage (after `freeze`); earlier
   // adapters of the slot are folded into its weights first.
   std::map<std::string, StageLora> lora;
-  // Loss weights: objective = lm_weight * LLM loss + ctc_weight * CTC loss
-  // (both summed over target tokens). lm_weight 0 skips the LLM forward: a
+  // Loss weights: objective = llm_weight * LLM loss + ctc_weight * CTC loss
+  // (both summed over target tokens). llm_weight 0 skips the LLM forward: a
   // CTC-only stage that teaches the encoder to listen before the LLM reads it.
-  double lm_weight = 1.0;
+  double llm_weight = 1.0;
   double ctc_weight = 0.0;  // needs the encoder's CTC head (encoder.ctc_vocab)
 };
 

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cstdlib>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "host/data/tokenizer.h"
 #include "host/graph/ctc_loss.h"
+#include "host/graph/ctc_units.h"
 #include "host/graph/sample_builder.h"
 #include "host/graph/speech_llm.h"
 #include "host/runtime/composition.h"
@@ -65,9 +67,53 @@ struct BatchLoss {
   int64_t ctc_targets = 0;
 };
 
+// Which losses a micro-batch computes: the LLM's, the CTC head's, or both.
+struct LossMode {
+  bool llm = true;
+  const graph::CtcUnits* ctc = nullptr;  // null: no CTC loss
+};
+
+// The CTC loss alone (a stage with llm_weight 0): every record with audio, its
+// whole transcript; no plans, no LLM. `loss` is the mean per target unit.
+BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const graph::CtcUnits& units,
+                        const std::string& source, const data::Batch& batch) {
+  std::vector<int64_t> audio_rows;
+  std::vector<std::vector<int64_t>> transcripts;
+  for (size_t b = 0; b < batch.records.size(); ++b) {
+    const auto& record = batch.records[b];
+    if (batch.feature_lengths[static_cast<int64_t>(b)].item<int64_t>() <= 0) continue;  // text-only
+    const PlanInput input = builder.build(record);
+    transcripts.emplace_back();
+    for (const auto& word : input.words) {
+      const auto ids = units.word_units(word, "source '" + source + "', record '" + record.id() + "'");
+      transcripts.back().insert(transcripts.back().end(), ids.begin(), ids.end());
+    }
+    audio_rows.push_back(static_cast<int64_t>(b));
+  }
+  BatchLoss out;
+  if (audio_rows.empty()) {
+    out.loss = torch::zeros({});
+    return out;
+  }
+  auto rows = torch::tensor(audio_rows, torch::kLong);
+  auto lengths = batch.feature_lengths.index_select(0, rows);
+  auto features = batch.features.index_select(0, rows)
+                      .slice(1, 0, lengths.max().item<int64_t>())
+                      .to(model.llm().parameters()[0].device());
+  graph::SpeechEmbeddings speech = model.encode_speech(features, lengths.to(features.device()));
+  graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
+  out.ctc_sum = ctc.sum;
+  out.ctc_targets = ctc.targets;
+  out.targets = ctc.targets;
+  out.loss = ctc.sum / static_cast<double>(std::max<int64_t>(1, ctc.targets));
+  out.by_strategy["ctc"] = {ctc.sum.item<double>(), ctc.targets};
+  return out;
+}
+
 BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
                      const std::string& strategy, const std::string& source, const data::Batch& batch,
-                     std::mt19937_64& rng, bool with_ctc = false, bool with_lm = true) {
+                     std::mt19937_64& rng, LossMode mode = {}) {
+  if (!mode.llm) return ctc_only_loss(model, builder, *mode.ctc, source, batch);
   const auto count = batch.records.size();
   std::vector<PlanInput> inputs(count);
   std::vector<Plan> plans(count);
@@ -98,33 +144,33 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
     speech = model.encode_speech(features, lengths);
     for (size_t i = 0; i < audio_rows.size(); ++i) audio_row_of[audio_rows[i]] = static_cast<int64_t>(i);
   }
+  std::vector<graph::PlannedSample> samples;
+  for (size_t b = 0; b < count; ++b) samples.push_back({&plans[b], &inputs[b], audio_row_of[b]});
+  graph::SplicedBatch spliced = model.splice_plans(samples, speech);
+  graph::LossResult result = model.loss(spliced);
+
   BatchLoss out;
-  if (with_lm) {
-    std::vector<graph::PlannedSample> samples;
-    for (size_t b = 0; b < count; ++b) samples.push_back({&plans[b], &inputs[b], audio_row_of[b]});
-    graph::SplicedBatch spliced = model.splice_plans(samples, speech);
-    graph::LossResult result = model.loss(spliced);
-    out.loss = result.loss;
-    out.targets = result.targets;
-    for (auto length : spliced.lengths) out.positions += length;
-    for (size_t b = 0; b < count; ++b) {
-      auto& entry = out.by_strategy[plans[b].strategy];
-      entry.first += result.row_loss_sums[b];
-      entry.second += result.row_targets[b];
-    }
-  }
-  if (with_ctc && !audio_rows.empty()) {
+  out.loss = result.loss;
+  if (mode.ctc && !audio_rows.empty()) {
     // Every audio row's whole transcript, whatever the plan showed as speech.
     std::vector<std::vector<int64_t>> transcripts;
     for (int64_t row : audio_rows) {
       transcripts.emplace_back();
-      for (const auto& word : inputs[row].words)
-        transcripts.back().insert(transcripts.back().end(), word.tokens.begin(), word.tokens.end());
+      for (const auto& word : inputs[row].words) {
+        const auto ids = mode.ctc->word_units(word, "source '" + source + "', record '" + inputs[row].id + "'");
+        transcripts.back().insert(transcripts.back().end(), ids.begin(), ids.end());
+      }
     }
     graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
     out.ctc_sum = ctc.sum;
     out.ctc_targets = ctc.targets;
-    for (int64_t row : audio_rows) out.positions += batch.feature_lengths[row].item<int64_t>();
+  }
+  out.targets = result.targets;
+  for (auto length : spliced.lengths) out.positions += length;
+  for (size_t b = 0; b < count; ++b) {
+    auto& entry = out.by_strategy[plans[b].strategy];
+    entry.first += result.row_loss_sums[b];
+    entry.second += result.row_targets[b];
   }
   return out;
 }
@@ -160,16 +206,17 @@ void add_to_optimizer(torch::optim::AdamW& optimizer, const std::vector<torch::T
   optimizer.add_param_group(torch::optim::OptimizerParamGroup(adapters, std::move(options)));
 }
 
-// Dev loss of ASR samples, and the same loss with every utterance's speech
-// swapped for its neighbour's in the batch: the gap says how much the LLM
-// reads the speech (0 = it predicts transcripts from its text prior alone).
+// Dev loss: the LLM's on ASR samples (or the CTC head's when no stage trains
+// the LLM). The LLM's is also measured with every utterance's speech swapped
+// for its neighbour's in the batch: the gap says how much the LLM reads the
+// speech (0 = it predicts transcripts from its text prior alone).
 struct DevLoss {
   double loss = -1;
-  double mismatched = -1;
+  double mismatched = -1;  // -1: not measured
 };
 
 DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& asr,
-                 data::Loader& loader, int64_t max_batches) {
+                 data::Loader& loader, int64_t max_batches, LossMode mode) {
   torch::NoGradGuard no_grad;
   model.eval();
   std::mt19937_64 rng(0);
@@ -178,14 +225,14 @@ DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, c
   loader.start_epoch(0);
   data::Batch batch;
   for (int64_t i = 0; i < max_batches && loader.next(&batch); ++i) {
-    BatchLoss b = batch_loss(model, builder, asr, "asr", "dev", batch, rng);
+    BatchLoss b = batch_loss(model, builder, asr, "asr", "dev", batch, rng, mode);
     sum += b.loss.item<double>() * static_cast<double>(b.targets);
     targets += b.targets;
-    if (batch.records.size() < 2) continue;
+    if (!mode.llm || batch.records.size() < 2) continue;
     data::Batch swapped = batch;
     swapped.features = batch.features.roll(1, 0);
     swapped.feature_lengths = batch.feature_lengths.roll(1, 0);
-    BatchLoss m = batch_loss(model, builder, asr, "asr", "dev", swapped, rng);
+    BatchLoss m = batch_loss(model, builder, asr, "asr", "dev", swapped, rng, mode);
     mismatched_sum += m.loss.item<double>() * static_cast<double>(m.targets);
     mismatched_targets += m.targets;
   }
@@ -198,15 +245,21 @@ DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, c
   return out;
 }
 
-// The stage's source weights; a CTC-only stage (lm_weight 0) learns from
+// The stage's source weights; a CTC-only stage (llm_weight 0) learns from
 // speech alone, so by default it draws only the sources whose samples have audio.
 std::map<std::string, double> stage_source_weights(const StageOptions& stage, DataMixture& mixture) {
-  if (stage.lm_weight > 0 || !stage.source_weights.empty()) return stage.source_weights;
+  if (stage.llm_weight > 0 || !stage.source_weights.empty()) return stage.source_weights;
   std::map<std::string, double> weights;
+  std::string names;
   for (const auto& source : mixture.sources())
-    if (source.interleaver->needs_audio()) weights[source.name] = source.weight;
+    if (source.interleaver->needs_audio()) {
+      weights[source.name] = source.weight;
+      names += (names.empty() ? "" : ", ") + source.name;
+    }
   if (weights.empty())
-    throw ConfigError("stage '" + stage.name + "': a CTC-only stage (lm_weight 0) needs a data source with speech");
+    throw ConfigError("stage '" + stage.name + "': llm_weight 0 trains the CTC head alone, but no data source has "
+                      "speech (every source's strategy is text-only)");
+  spdlog::info("stage '{}': CTC only; drawing the sources with speech: {}", stage.name, names);
   return weights;
 }
 
@@ -246,6 +299,11 @@ TrainSummary train(const TrainRequest& request) {
                       std::to_string(tokenizer->vocab_size()) + " pieces but llm.vocab_size is " +
                       std::to_string(model->llm().vocab_size()));
   graph::SampleBuilder builder(tokenizer, graph::PromptDefinition::from_config(config));
+  const graph::CtcUnits ctc_units = graph::CtcUnits::from_config(config);
+  // The dev loss is the LLM's, or the CTC head's in a run that never trains the LLM (a CTC aligner).
+  LossMode dev_mode;
+  dev_mode.llm = std::any_of(options.stages.begin(), options.stages.end(), [](const auto& s) { return s.llm_weight > 0; });
+  dev_mode.ctc = dev_mode.llm ? nullptr : &ctc_units;
   DataMixture mixture(config, *composition.registry, composition.interleaver, composition.plugin_name("interleaver"),
                       dist->rank(), dist->world_size());
   {
@@ -329,6 +387,9 @@ TrainSummary train(const TrainRequest& request) {
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamWOptions&>(group.options()).weight_decay(stage.weight_decay);
     const std::map<std::string, double> source_weights = stage_source_weights(stage, mixture);
+    LossMode loss_mode;
+    loss_mode.llm = stage.llm_weight > 0;
+    loss_mode.ctc = stage.ctc_weight > 0 ? &ctc_units : nullptr;
 
     while (state.stage_step < stage.steps) {
       if (request.stop_after >= 0 && state.step >= request.stop_after) {
@@ -364,7 +425,7 @@ TrainSummary train(const TrainRequest& request) {
         {
           AutocastScope autocast(options.precision == "bf16", device.is_cuda());
           b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan,
-                         stage.ctc_weight > 0, stage.lm_weight > 0);
+                         loss_mode);
         }
         // Gradients of *summed* token losses, divided once by the number of
         // targets in the whole step (all micro-batches, all ranks): every
@@ -372,18 +433,14 @@ TrainSummary train(const TrainRequest& request) {
         // 1 process x N accumulated micro-batches.
         // A non-finite loss on any rank skips the step on all of them; the
         // ranks learn it from the one collective after the micro-batches.
-        const double value = b.loss.defined() ? b.loss.item<double>() : 0.0;
+        const double value = b.loss.item<double>();
         const double ctc_value = b.ctc_sum.defined() ? b.ctc_sum.item<double>() : 0.0;
         finite = finite && std::isfinite(value) && std::isfinite(ctc_value);
         if (finite) {
-          torch::Tensor objective;
-          if (b.loss.defined()) objective = stage.lm_weight * b.loss * static_cast<double>(b.targets);
-          if (b.ctc_sum.defined()) {
-            torch::Tensor ctc = stage.ctc_weight * b.ctc_sum;
-            objective = objective.defined() ? objective + ctc : ctc;
-          }
-          // A CTC-only stage can draw a text-only batch: nothing to learn from it.
-          if (objective.defined() && objective.requires_grad()) objective.backward();
+          torch::Tensor objective = torch::zeros({});
+          if (loss_mode.llm) objective = stage.llm_weight * b.loss * static_cast<double>(b.targets);
+          if (b.ctc_sum.defined()) objective = objective + stage.ctc_weight * b.ctc_sum;
+          if (objective.requires_grad()) objective.backward();  // a CTC-only batch without audio has nothing to learn
         }
         ctc_sum += ctc_value;
         ctc_targets += b.ctc_targets;
@@ -398,30 +455,28 @@ TrainSummary train(const TrainRequest& request) {
       }
 
       std::vector<torch::Tensor> trainable;
-      // A CTC-only stage (lm_weight 0) trains the encoder alone: the other slots
+      // A CTC-only stage (llm_weight 0) trains the encoder alone: the other slots
       // get no zero gradients, which AdamW's momentum and weight decay would apply.
-      for (auto& p : stage.lm_weight > 0 ? model->parameters() : model->named_children()["encoder"]->parameters())
+      for (auto& p : loss_mode.llm ? model->parameters() : model->named_children()["encoder"]->parameters())
         if (p.requires_grad()) {
           // A rank whose batch left a slot unused still joins the collective.
           if (!p.grad().defined() && dist->active()) p.mutable_grad() = torch::zeros_like(p);
           if (p.grad().defined()) trainable.push_back(p);
         }
       // One collective per step: non-finite ranks, target tokens, summed losses.
+      // (In a CTC-only stage the targets and the loss are the CTC head's.)
       const auto totals = dist->sum({finite ? 0.0 : 1.0, static_cast<double>(targets), loss_sum, ctc_sum,
                                      static_cast<double>(ctc_targets)});
       finite = totals[0] == 0.0;
       const double all_targets = totals[1];
+      const double step_loss = totals[2] / std::max(1.0, all_targets);
       targets = static_cast<int64_t>(all_targets);
       ctc_sum = totals[3];
       ctc_targets = static_cast<int64_t>(totals[4]);
-      // The headline loss per target token: the LLM's, or the CTC's in a CTC-only stage.
-      const bool ctc_only = stage.lm_weight == 0;
-      const double normalizer = std::max(1.0, ctc_only ? totals[4] : all_targets);
-      const double step_loss = (ctc_only ? ctc_sum : totals[2]) / normalizer;
       if (finite) {
         dist->sum_gradients(trainable);
         torch::NoGradGuard no_grad;
-        for (auto& p : trainable) p.grad().div_(normalizer);
+        for (auto& p : trainable) p.grad().div_(std::max(1.0, all_targets));
       }
       double grad_norm = 0;
       if (finite && !trainable.empty())
@@ -475,7 +530,8 @@ TrainSummary train(const TrainRequest& request) {
       const bool stage_end = state.stage_step == stage.steps;
       double dev = -1;
       if (lead && mixture.dev_loader() && (stage_end || (options.eval_every > 0 && state.step % options.eval_every == 0))) {
-        const DevLoss measured = dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches);
+        const DevLoss measured =
+            dev_loss(*model, builder, *dev_asr, *mixture.dev_loader(), options.max_dev_batches, dev_mode);
         dev = measured.loss;
         summary.last_dev_loss = dev;
         Json record = Json::object();

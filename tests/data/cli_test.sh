@@ -12,6 +12,7 @@ grep -q "wrote 3 utterances" synth.log
 grep -q "utterances    3 (0 text-only)" stats.log
 grep -q "entity types: disease=1 drug=2" stats.log
 grep -q "words         13 (13 with timings)" stats.log
+grep -q "timed records 3 of 3 with audio" stats.log
 "$jstip" data inspect synth --id u2 --wav u2.wav > inspect.log
 grep -q '"take two tablets of ibuprofen for migraine"' inspect.log
 grep -q 'entity disease: "migraine"' inspect.log
@@ -19,6 +20,7 @@ test -s u2.wav
 printf 'u2.wav\tTake two tablets of ibuprofen for migraine\n' > list.tsv
 "$jstip" data import --list list.tsv --out imported --no-progress > import.log
 grep -q "0 text-only, 1 with audio but without word timings" import.log
+"$jstip" data stats imported | grep -q "timed records 0 of 1 with audio"
 printf 'Give [[warfarin|drug]] daily.\nCheck the INR.\n' > domain.txt
 # A third column carries metadata (spoken QA answers).
 printf 'q1\tWhat is aspirin?\tanswers=a drug|drug;kind=type\n' > qa.tsv

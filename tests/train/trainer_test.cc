@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -300,11 +301,11 @@ TEST_F(TrainerTest, CtcAuxiliaryLossTrainsAndIsLogged) {
   EXPECT_THROW(train::train(request), std::invalid_argument);
 }
 
-// A CTC-only warm-up stage (lm_weight 0) moves the encoder alone, logs the CTC
+// A CTC-only warm-up stage (llm_weight 0) moves the encoder alone, logs the CTC
 // loss as the stage's loss, and the next stage trains the whole graph again.
 TEST_F(TrainerTest, CtcOnlyStageTrainsTheEncoderAlone) {
   const std::string stages =
-      "    - {name: listen, steps: 3, lm_weight: 0, ctc_weight: 1.0}\n"
+      "    - {name: listen, steps: 3, llm_weight: 0, ctc_weight: 1.0}\n"
       "    - {name: main, steps: 3}\n";
   train::TrainRequest request;
   request.config = config("ctc-only", 0, {"encoder.ctc_vocab=200", "trainer.keep_last=10", "trainer.save_every=3"},
@@ -329,7 +330,7 @@ TEST_F(TrainerTest, CtcOnlyStageTrainsTheEncoderAlone) {
   // stage with every trainable slot frozen leaves it as built.
   train::TrainRequest frozen = request;
   frozen.config = config("ctc-only-frozen", 0, {"encoder.ctc_vocab=200", "trainer.save_every=3"},
-                         "    - {name: listen, steps: 3, lm_weight: 0, ctc_weight: 1.0, freeze: {encoder: true}}\n");
+                         "    - {name: listen, steps: 3, llm_weight: 0, ctc_weight: 1.0, freeze: {encoder: true}}\n");
   train::train(frozen);
   auto start = safetensors::load_file(root_ + "/ctc-only-frozen/checkpoints/step-00000003/model.safetensors");
   for (const auto& [name, tensor] : listen) {
@@ -357,11 +358,79 @@ TEST_F(TrainerTest, CtcOnlyStageTrainsTheEncoderAlone) {
   }
   EXPECT_EQ(listen_records, 3);
 
-  request.config = config("no-loss", 1, {"encoder.ctc_vocab=200", "trainer.lm_weight=0"});
+  request.config = config("no-loss", 1, {"encoder.ctc_vocab=200", "trainer.llm_weight=0"});
   try {
     train::train(request);
     FAIL() << "expected an error";
   } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("lm_weight 0 needs ctc_weight > 0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("llm_weight 0 needs ctc_weight > 0"), std::string::npos) << e.what();
+  }
+}
+
+// The CTC loss alone (llm_weight 0 for the whole run) on characters: an aligner for
+// `jstip align`. The LLM is not run, so its weights do not move.
+TEST_F(TrainerTest, CtcAloneOnCharactersTrainsOnlyTheEncoderSide) {
+  train::TrainRequest request;
+  const std::string speech_only = "data.sources=[{name: pairs, shards: [" + root_ + "/train.shard]}]";
+  request.config = config("ctc-alone", 8, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1", "trainer.llm_weight=0",
+                                            "trainer.ctc_units=chars", "trainer.lr=5.0e-3", speech_only});
+  request.quiet = true;
+  auto summary = train::train(request);
+  ASSERT_EQ(summary.losses.size(), 8u);
+  for (double v : summary.losses) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_LT(summary.losses.back(), summary.losses.front());
+  std::ifstream metrics(root_ + "/ctc-alone/metrics.jsonl");
+  int logged = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto record = Json::parse(line);
+    const Json* loss = record.find("loss");
+    if (!loss || loss->is_null()) continue;
+    ++logged;
+    EXPECT_NEAR(loss->as_double(), record.find("ctc_loss")->as_double(), 1e-9 * loss->as_double());  // the CTC loss
+  }
+  EXPECT_EQ(logged, 8);
+  // Between the checkpoints of steps 3 and 8 the encoder moved, the LLM did not.
+  const std::string folder = root_ + "/ctc-alone/checkpoints/";
+  auto early = safetensors::load_file(folder + "step-00000003/model.safetensors");
+  auto late = safetensors::load_file(folder + "step-00000008/model.safetensors");
+  bool encoder_moved = false;
+  int64_t llm_tensors = 0;
+  for (const auto& [name, tensor] : late) {
+    const bool same = torch::equal(tensor, early.at(name));
+    if (name.rfind("llm.", 0) == 0) {
+      EXPECT_TRUE(same) << name;
+      ++llm_tensors;
+    }
+    if (name.rfind("encoder.", 0) == 0 && !same) encoder_moved = true;
+  }
+  EXPECT_GT(llm_tensors, 0);
+  EXPECT_TRUE(encoder_moved);
+
+  // Bad combinations are named.
+  request.config = config("ctc-alone-bad", 1, {"trainer.llm_weight=0"});
+  try {
+    train::train(request);
+    FAIL() << "llm_weight 0 without ctc_weight accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("llm_weight 0 needs ctc_weight > 0"), std::string::npos) << e.what();
+  }
+  request.config = config("ctc-alone-bad2", 1, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1",
+                                                "trainer.ctc_units=letters"});
+  try {
+    train::train(request);
+    FAIL() << "ctc_units letters accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("ctc_units must be pieces or chars"), std::string::npos) << e.what();
+  }
+  // The CTC head alone cannot learn from text-only sources.
+  const std::string text_only =
+      "data.sources=[{name: text, shards: [" + root_ + "/train.shard], interleaver: {type: text_lm}}]";
+  request.config = config("ctc-alone-text", 1, {"encoder.ctc_vocab=28", "trainer.ctc_weight=1", "trainer.llm_weight=0",
+                                                "trainer.ctc_units=chars", text_only});
+  try {
+    train::train(request);
+    FAIL() << "text-only sources accepted for CTC alone";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("no data source has speech"), std::string::npos) << e.what();
   }
 }
