@@ -101,6 +101,27 @@ TEST_P(Encoder, PretrainedWeightsRoundTrip) {
       "ctc_head.");
 }
 
+// A narrower subsampling front end: its convolutions take the given channels,
+// the encoder's output is unchanged in shape, padding invariance still holds.
+TEST_P(Encoder, SubsamplingChannelsNarrowTheFrontEnd) {
+  torch::manual_seed(1);
+  auto encoder = GetParam().make(tiny({{"subsampling_channels", "4"}}));
+  encoder->eval();
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& p : encoder->named_parameters()) shapes[p.key()] = p.value().sizes().vec();
+  EXPECT_EQ(shapes.at("embed.conv1.weight"), (std::vector<int64_t>{4, 1, 3, 3}));
+  EXPECT_EQ(shapes.at("embed.conv2.weight"), (std::vector<int64_t>{4, 4, 3, 3}));
+  EXPECT_EQ(shapes.at("embed.out.weight"), (std::vector<int64_t>{16, 4 * 2}));  // 12 bins -> 2 after x4
+  torch::NoGradGuard no_grad;
+  auto feats = torch::randn({2, 30, 12});
+  auto out = encoder->encode(feats, torch::tensor({30, 17}, torch::kInt64));
+  EXPECT_EQ(out.hidden.sizes(), (std::vector<int64_t>{2, 6, 16}));
+  auto alone = encoder->encode(feats.narrow(0, 1, 1).narrow(1, 0, 17), torch::tensor({17}, torch::kInt64));
+  EXPECT_LT(max_abs_diff(out.hidden[1].narrow(0, 0, 3), alone.hidden[0]), 1e-5);
+  jstip::testing::expect_error_containing([&] { GetParam().make(tiny({{"subsampling_channels", "-1"}})); },
+                                          "subsampling_channels must be >= 0");
+}
+
 TEST_P(Encoder, BadInputsAreExplained) {
   auto encoder = GetParam().make(tiny());
   jstip::testing::expect_error_containing(

@@ -7,13 +7,15 @@
 
 namespace jstip::layers {
 
-Conv2dSubsampling4Impl::Conv2dSubsampling4Impl(int64_t input_dim, int64_t d_model) {
+Conv2dSubsampling4Impl::Conv2dSubsampling4Impl(int64_t input_dim, int64_t d_model, int64_t channels) {
   if (input_dim < 7)
     throw std::invalid_argument("conv2d subsampling needs input_dim >= 7, got " + std::to_string(input_dim));
-  conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, d_model, 3).stride(2)));
-  conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(d_model, d_model, 3).stride(2)));
+  if (channels < 0) throw std::invalid_argument("subsampling_channels must be >= 0, got " + std::to_string(channels));
+  if (channels == 0) channels = d_model;
+  conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, channels, 3).stride(2)));
+  conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 3).stride(2)));
   int64_t freq = output_length(input_dim);
-  out = register_module("out", jstip::nn::LoraLinear(d_model * freq, d_model));
+  out = register_module("out", jstip::nn::LoraLinear(channels * freq, d_model));
 }
 
 int64_t Conv2dSubsampling4Impl::output_length(int64_t length) {

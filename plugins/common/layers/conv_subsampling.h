@@ -1,5 +1,7 @@
 // Conv2d subsampling x4 (two 3x3 stride-2 convolutions with ReLU, then a
-// Linear to d_model), the front end of both speech encoders.
+// Linear to d_model), the front end of both speech encoders. `channels` of the
+// convolutions default to d_model; the second convolution costs channels^2, so
+// in a small encoder it dominates the whole encoder's compute unless narrowed.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -13,7 +15,7 @@ namespace jstip::layers {
 
 class Conv2dSubsampling4Impl : public torch::nn::Module {
  public:
-  Conv2dSubsampling4Impl(int64_t input_dim, int64_t d_model);
+  Conv2dSubsampling4Impl(int64_t input_dim, int64_t d_model, int64_t channels = 0);
 
   // feats [B, T, F] with padding already zeroed -> [B, T', d_model].
   // Unpadded convolutions: output frame t reads input frames 4t..4t+6, so a

@@ -31,7 +31,8 @@ TransformerEncoder::TransformerEncoder(const Config& options)
   int64_t num_layers = options.get_int("num_layers", 6);
   int64_t num_heads = layers::positive_option(options.get_int("num_heads", 4), "num_heads", "transformer");
   int64_t ffn_dim = layers::positive_option(options.get_int("ffn_dim", 1024), "ffn_dim", "transformer");
-  embed = register_module("embed", layers::Conv2dSubsampling4(input_dim_, d_model_));
+  embed = register_module(
+      "embed", layers::Conv2dSubsampling4(input_dim_, d_model_, options.get_int("subsampling_channels", 0)));
   layer_stack = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < num_layers; ++i) {
     layer_list_.push_back(TransformerLayer(d_model_, num_heads, ffn_dim, dropout_));

@@ -21,6 +21,8 @@ inline constexpr jstip_option_desc kTransformerOptions[] = {
     {"num_heads", JSTIP_OPT_INT, "4", "attention heads"},
     {"ffn_dim", JSTIP_OPT_INT, "1024", "feed-forward inner width"},
     {"dropout", JSTIP_OPT_FLOAT, "0.1", "dropout on attention weights and residual branches"},
+    {"subsampling_channels", JSTIP_OPT_INT, "0",
+     "channels of the conv2d subsampling front end (0 = d_model); fewer make it several times cheaper"},
     {"ctc_vocab", JSTIP_OPT_INT, "0", "size of the CTC head's output (blank included); 0 = no CTC head"},
     {"pretrained", JSTIP_OPT_STRING, "\"\"", "safetensors file or directory with this encoder's weights"},
 };
