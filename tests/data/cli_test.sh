@@ -12,6 +12,25 @@ grep -q "wrote 3 utterances" synth.log
 grep -q "utterances    3 (0 text-only)" stats.log
 grep -q "entity types: disease=1 drug=2" stats.log
 grep -q "words         13 (13 with timings)" stats.log
+grep -q "hours by engine: espeak-ng=" stats.log
+# A mix of all four engines: engine and voice in every record, hours by
+# engine and voice, timing agreement per engine, and the same bytes from a
+# second run (determinism by seed, corpus level: fresh process, same requests).
+printf 'synthesis:\n  seed: 4\n  engines:\n    - {type: espeak-ng, weight: 1, voices: [en-us]}\n    - {type: mbrola, weight: 1, voices: [us1]}\n    - {type: flite, weight: 1, voices: [kal16]}\n    - {type: festival, weight: 1, voices: [kal]}\n' > mix.yaml
+printf 'the nurse gave ten milligrams\nplease call the clinic\nthe soup is very hot\nhe broke his left arm\nthey bought fresh bread\nthe train leaves at noon\ntake two tablets after meals\nthe dog ran across the field\n' > mix.txt
+"$jstip" data synth mix.txt --out mix1 --config mix.yaml --no-progress > mix1.log
+"$jstip" data synth mix.txt --out mix2 --config mix.yaml --no-progress > mix2.log
+grep -q "wrote 8 utterances" mix1.log
+for f in mix1/*.shard; do cmp "$f" "mix2/$(basename "$f")"; done
+"$jstip" data stats mix1 --timing > mix-stats.log
+for e in espeak-ng mbrola flite festival; do
+  grep -q "^hours by engine:.* $e=" mix-stats.log || { echo "no $e hours"; cat mix-stats.log; exit 1; }
+  grep -q "^timing $e: utterances [1-9]" mix-stats.log || { echo "no $e timing"; cat mix-stats.log; exit 1; }
+done
+grep -q "^hours by voice:.*festival/kal=.*mbrola/us1=" mix-stats.log
+printf 'synthesis:\n  engines: [{type: nosuch}]\n' > bad-engine.yaml
+if "$jstip" data synth mix.txt --out bad --config bad-engine.yaml > bad-engine.log 2>&1; then exit 1; fi
+grep -q "synthesis engine 'nosuch'" bad-engine.log
 "$jstip" data inspect synth --id u2 --wav u2.wav > inspect.log
 grep -q '"take two tablets of ibuprofen for migraine"' inspect.log
 grep -q 'entity disease: "migraine"' inspect.log
