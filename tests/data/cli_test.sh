@@ -17,10 +17,13 @@ grep -q "hours by engine: espeak-ng=" stats.log
 # engine and voice, timing agreement per engine, and the same bytes from a
 # second run (determinism by seed, corpus level: fresh process, same requests).
 printf 'synthesis:\n  seed: 4\n  engines:\n    - {type: espeak-ng, weight: 1, voices: [en-us]}\n    - {type: mbrola, weight: 1, voices: [us1]}\n    - {type: flite, weight: 1, voices: [kal16]}\n    - {type: festival, weight: 1, voices: [kal]}\n' > mix.yaml
-printf 'the nurse gave ten milligrams\nplease call the clinic\nthe soup is very hot\nhe broke his left arm\nthey bought fresh bread\nthe train leaves at noon\ntake two tablets after meals\nthe dog ran across the field\n' > mix.txt
+# 24 lines: with four equal weights every engine is drawn (a miss has odds of about 1 in 250).
+for i in 1 2 3; do
+  printf 'the nurse gave ten milligrams\nplease call the clinic\nthe soup is very hot\nhe broke his left arm\nthey bought fresh bread\nthe train leaves at noon\ntake two tablets after meals\nthe dog ran across the field\n'
+done > mix.txt
 "$jstip" data synth mix.txt --out mix1 --config mix.yaml --no-progress > mix1.log
 "$jstip" data synth mix.txt --out mix2 --config mix.yaml --no-progress > mix2.log
-grep -q "wrote 8 utterances" mix1.log
+grep -q "wrote 24 utterances" mix1.log
 for f in mix1/*.shard; do cmp "$f" "mix2/$(basename "$f")"; done
 "$jstip" data stats mix1 --timing > mix-stats.log
 for e in espeak-ng mbrola flite festival; do
