@@ -2,14 +2,21 @@
 # jstip's built-in corpora, reproducible by seed (see docs/data.md, "Built-in corpora").
 #
 #   recipes/make_data.sh [--size tiny|quick|full] [--out DIR] [--jobs N] [--seed N]
-#                        [--jstip PATH] [--sources DIR] [--vocab-size N]
+#                        [--jstip PATH] [--sources DIR] [--vocab-size N] [--engines LIST]
+#
+# --engines: synthesizers of the speech, comma separated, from espeak-ng,
+#   mbrola, flite, festival (default: espeak-ng for tiny and quick, all four
+#   for full). With more than one, 40% of the utterances are espeak-ng and the
+#   rest is shared by the others (mbrola 30%, flite/festival 15% each when all
+#   are there); each engine keeps some voices out of training for test_heldout/.
+#   A folder keeps its engines: a re-run without --engines uses them.
 #
 # Makes, under DIR (default data/SIZE):
 #   general/   cleaned, deduplicated English sentences (Brown corpus + World English Bible)
 #   medical/   lexicon.tsv (term, type, split, hypernym), text.txt (domain text),
 #              test.txt, asr_train.txt, ... (clinical-note sentences, [[term|type]] markup)
 #   qa/        facts.txt (added to the text corpus), questions.tsv, qa-*.shard (spoken questions)
-#   train/ dev/ test_general/ test_medical/ test_heldout/   speech-text pairs (espeak-ng)
+#   train/ dev/ test_general/ test_medical/ test_heldout/   speech-text pairs (--engines)
 #   text/ medical_text/    text-only shards;  text/REPORT.md, text/report.json: sizes
 #   tokenizer.model        sentencepiece, --symbols '<speech>,</speech>'
 #   REPORT.md              what each folder holds
@@ -19,7 +26,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-size=quick out="" jobs=2 seed=0 jstip=${JSTIP:-} sources="" vocab=""
+size=quick out="" jobs=2 seed=0 jstip=${JSTIP:-} sources="" vocab="" engines=""
 while [ $# -gt 0 ]; do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -29,7 +36,8 @@ while [ $# -gt 0 ]; do
     --jstip) jstip=$2; shift 2 ;;
     --sources) sources=$2; shift 2 ;;
     --vocab-size) vocab=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --engines) engines=$2; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "make_data: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +55,19 @@ case $size in
   *) echo "make_data: --size must be tiny, quick or full" >&2; exit 2 ;;
 esac
 out=${out:-$root/data/$size}
+# Without --engines: the folder's own (a re-run keeps them), else the size's default.
+[ -n "$engines" ] || engines=$(cat "$out/.engines" 2>/dev/null || true)
+case $size in
+  full) engines=${engines:-espeak-ng,mbrola,flite,festival} ;;
+  *) engines=${engines:-espeak-ng} ;;
+esac
+IFS=, read -r -a engine_list <<< "$engines"
+for e in "${engine_list[@]}"; do
+  case $e in
+    espeak-ng|mbrola|flite|festival) ;;
+    *) echo "make_data: --engines: unknown engine '$e' (espeak-ng, mbrola, flite, festival)" >&2; exit 2 ;;
+  esac
+done
 sources=${sources:-$(dirname "$out")/sources}
 mkdir -p "$out" "$sources" "$out/logs"
 out=$(cd "$out" && pwd)
@@ -67,6 +88,15 @@ fi
 [ -n "$jstip" ] && [ -x "$jstip" ] || { echo "make_data: no jstip binary (build it, or pass --jstip PATH)" >&2; exit 1; }
 "$jstip" data synth --help 2>&1 | grep -q "key=value" ||
   { echo "make_data: $jstip is too old (data synth without a metadata column): rebuild it" >&2; exit 1; }
+if [ "$engines" != espeak-ng ]; then
+  "$jstip" data synth --help 2>&1 | grep -q "engines:" ||
+    { echo "make_data: $jstip is too old (data synth without an engine mix): rebuild it" >&2; exit 1; }
+  for e in "${engine_list[@]}"; do
+    "$jstip" plugins list 2>/dev/null | grep -qE "^ *$e +synthesizer" ||
+      { echo "make_data: no '$e' synthesizer plugin in $jstip's build: run scripts/install-deps.sh (it adds the" \
+             "packages, mbrola's from Debian contrib/non-free) and rebuild" >&2; exit 1; }
+  done
+fi
 
 # --- packages ----------------------------------------------------------------
 need=()
@@ -127,17 +157,58 @@ if ! done_marker "$out/qa/questions.tsv"; then
 fi
 
 # --- synthesis configs ------------------------------------------------------------
-# Training voices: 5 accents x 11 variants. Held-out: 3 other accents x 6
-# other variants (never used in training).
-write_config() {  # FILE VOICES VARIANTS
+# espeak-ng training voices: 5 accents x 11 variants. Held-out: 3 other
+# accents x 6 other variants (never used in training). The other engines
+# hold out one voice each: mbrola us2, flite rms, festival ked.
+write_config() {  # FILE VOICES VARIANTS  (espeak-ng alone: the format corpora were made with)
   [ -e "$1" ] && return 0
   printf 'synthesis:\n  voices: [%s]\n  variants: [%s]\n  rate: [140, 190]\n  pitch: [30, 70]\n  volume: [80, 120]\n' \
     "$2" "$3" > "$1.tmp.$$"
   mv "$1.tmp.$$" "$1"
 }
-write_config "$out/synth-train.yaml" "en-us, en, en-gb-x-rp, en-029, en-gb-x-gbclan" \
-  '"", m1, m2, m3, m4, f1, f2, f3, f4, klatt, klatt3'
-write_config "$out/synth-heldout.yaml" "en-gb-scotland, en-gb-x-gbcwmd, en-us-nyc" "m5, m6, m7, f5, klatt2, klatt4"
+write_mix() {  # FILE HELDOUT(0|1)
+  [ -e "$1" ] && return 0
+  local others=$(( ${#engine_list[@]} - 1 )) has_espeak=0 e
+  for e in "${engine_list[@]}"; do [ "$e" = espeak-ng ] && has_espeak=1; done
+  {
+    printf 'synthesis:\n  engines:\n'
+    for e in "${engine_list[@]}"; do
+      # espeak-ng 40% when mixed; mbrola 30%, flite and festival share the rest.
+      case $e in
+        espeak-ng) w=40 ;;
+        mbrola) w=$(( has_espeak && others == 3 ? 30 : 60 / (others > 0 ? others : 1) )) ;;
+        *) w=$(( has_espeak && others == 3 ? 15 : 60 / (others > 0 ? others : 1) )) ;;
+      esac
+      [ "$has_espeak" -eq 0 ] && w=1
+      case $e:$2 in
+        espeak-ng:0) printf '    - {type: espeak-ng, weight: %s, voices: [en-us, en, en-gb-x-rp, en-029, en-gb-x-gbclan], variants: ["", m1, m2, m3, m4, f1, f2, f3, f4, klatt, klatt3]}\n' "$w" ;;
+        espeak-ng:1) printf '    - {type: espeak-ng, weight: %s, voices: [en-gb-scotland, en-gb-x-gbcwmd, en-us-nyc], variants: [m5, m6, m7, f5, klatt2, klatt4]}\n' "$w" ;;
+        mbrola:0) printf '    - {type: mbrola, weight: %s, voices: [us1, us3, en1]}\n' "$w" ;;
+        mbrola:1) printf '    - {type: mbrola, weight: %s, voices: [us2]}\n' "$w" ;;
+        flite:0) printf '    - {type: flite, weight: %s, voices: [slt, awb, kal16]}\n' "$w" ;;
+        flite:1) printf '    - {type: flite, weight: %s, voices: [rms]}\n' "$w" ;;
+        festival:0) printf '    - {type: festival, weight: %s, voices: [kal, slt]}\n' "$w" ;;
+        festival:1) printf '    - {type: festival, weight: %s, voices: [ked]}\n' "$w" ;;
+      esac
+    done
+  } > "$1.tmp.$$"
+  mv "$1.tmp.$$" "$1"
+}
+# A folder made with other engines is not silently mixed with new ones
+# (folders from before --engines are espeak-ng).
+made=$(cat "$out/.engines" 2>/dev/null || { [ -e "$out/synth-train.yaml" ] && echo espeak-ng; } || true)
+if [ -n "$made" ] && [ "$made" != "$engines" ]; then
+  echo "make_data: $out was made with --engines $made, not $engines: use another --out" >&2; exit 1
+fi
+if [ "$engines" = espeak-ng ]; then
+  write_config "$out/synth-train.yaml" "en-us, en, en-gb-x-rp, en-029, en-gb-x-gbclan" \
+    '"", m1, m2, m3, m4, f1, f2, f3, f4, klatt, klatt3'
+  write_config "$out/synth-heldout.yaml" "en-gb-scotland, en-gb-x-gbcwmd, en-us-nyc" "m5, m6, m7, f5, klatt2, klatt4"
+else
+  write_mix "$out/synth-train.yaml" 0
+  write_mix "$out/synth-heldout.yaml" 1
+fi
+[ -e "$out/.engines" ] || { echo "$engines" > "$out/.engines.tmp.$$" && mv "$out/.engines.tmp.$$" "$out/.engines"; }
 
 # --- speech-text pairs and text-only shards ------------------------------------------
 # One part = one list into one folder under its own shard prefix; a part is

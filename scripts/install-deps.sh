@@ -20,6 +20,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # audio, synthesis, tokenizer
   libsndfile1-dev libsoxr-dev espeak-ng libespeak-ng-dev libsentencepiece-dev sentencepiece sox
+  # synthesizer plugins (plugins/synthesizers/): mbrola voices (contrib/non-free,
+  # see below), flite (C API), festival with two diphone voices and one HTS voice
+  mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
+  flite flite1-dev
+  festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   # reference scorer
   sctk
   # plots of `jstip compare` (PNG via the pngcairo terminal)
@@ -27,6 +32,23 @@ packages=(
 )
 
 export DEBIAN_FRONTEND=noninteractive
+
+# The mbrola packages live in Debian's contrib and non-free components, which
+# a default bookworm install does not list: add them for the same mirror and
+# keyring as the main entry.
+contrib=/etc/apt/sources.list.d/jstip-contrib-non-free.sources
+if [ ! -e "$contrib" ] && ! grep -rqsE '^(Components:|deb ).*\bcontrib\b' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  uri=http://deb.debian.org/debian
+  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+    found=$(awk '/^Signed-By:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+    keyring=${found:-$keyring}
+  fi
+  printf 'Types: deb\nURIs: %s\nSuites: bookworm\nComponents: contrib non-free\nSigned-By: %s\n' \
+    "$uri" "$keyring" > "$contrib.tmp"
+  mv "$contrib.tmp" "$contrib"
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
 echo "install-deps: ${#packages[@]} packages present"

@@ -11,7 +11,7 @@
 #include "bench/data/bench_text.h"
 #include "host/data/audio_io.h"
 #include "host/data/fbank.h"
-#include "host/data/synthesizer.h"
+#include "host/data/synthesis_mix.h"
 
 int main(int argc, char** argv) {
   using namespace jstip::data;
@@ -22,13 +22,13 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   SynthesisOptions options;
   options.seed = 1;
-  Synthesizer synth(options);
+  SynthesisMix synth(options);
   std::vector<std::vector<float>> waves;
   std::string list;
   double seconds = 0;
   const auto texts = bench::sentences(32);
   for (size_t i = 0; i < texts.size(); ++i) {
-    waves.push_back(synth.synthesize(texts[i], synth.draw_settings(i)).samples);
+    waves.push_back(synth.synthesize(texts[i], i).speech.samples);
     const std::string path = dir + "/u" + std::to_string(i) + ".wav";
     write_audio(path, waves.back(), kSampleRate);
     list += " " + path;

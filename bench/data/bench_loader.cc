@@ -12,7 +12,7 @@
 
 #include "bench/data/bench_text.h"
 #include "host/data/loader.h"
-#include "host/data/synthesizer.h"
+#include "host/data/synthesis_mix.h"
 
 int main(int argc, char** argv) {
   using namespace jstip::data;
@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   const std::string dir = (std::filesystem::temp_directory_path() / "jstip-bench-loader").string();
   std::filesystem::remove_all(dir);
   {
-    Synthesizer synth;
+    SynthesisMix synth;
     ShardSetWriter writer(dir, "bench", 200);
     const auto texts = bench::sentences(count);
     for (size_t i = 0; i < texts.size(); ++i) writer.write(synth.make_record("u" + std::to_string(i), texts[i], i));

@@ -1,10 +1,12 @@
-// jstip data stats SHARD...: hours, utterances, words, timed records, entities, voices.
+// jstip data stats SHARD...: hours, utterances, words, timed records, entities, voices;
+// hours by engine and by engine/voice.
 #include <cstdio>
 #include <map>
 #include <set>
 
 #include "host/cli/command.h"
 #include "host/data/shard_file.h"
+#include "host/data/timing_check.h"
 #include "host/data/utterance.h"
 
 namespace {
@@ -18,6 +20,8 @@ int run_stats(const jstip::cli::Args& args) {
   double seconds = 0;
   std::map<std::string, int64_t> entity_types, domains, splits, engines;
   std::set<std::string> speakers;
+  std::map<std::string, double> engine_seconds, voice_seconds;  // voice key: "engine/voice"
+  std::map<std::string, TimingAgreement> timing;                // --timing: per engine
   for (const auto& path : expand_shard_paths(args.positional)) {
     ShardReader reader(path, {args.flag("skip-bad")});
     Utterance r;
@@ -33,7 +37,17 @@ int run_stats(const jstip::cli::Args& args) {
       if (!r.speaker().empty()) speakers.insert(r.speaker());
       ++domains[r.domain().empty() ? "(none)" : r.domain()];
       ++splits[r.split().empty() ? "(none)" : r.split()];
-      ++engines[r.engine().empty() ? "(none)" : r.engine()];
+      const std::string engine = r.engine().empty() ? "(none)" : r.engine();
+      ++engines[engine];
+      if (!is_text_only(r)) {
+        engine_seconds[engine] += utterance_seconds(r);
+        voice_seconds[engine + "/" + (r.speaker().empty() ? "(none)" : r.speaker())] += utterance_seconds(r);
+      }
+      if (args.flag("timing") && !is_text_only(r) && has_word_timings(r) && r.words_size() > 0) {
+        std::vector<WordSpan> spans;
+        for (const auto& w : r.words()) spans.push_back({w.start(), w.end()});
+        timing[engine].add(utterance_samples(r), spans);
+      }
     }
     bad += reader.bad_records();
     ++shards;
@@ -53,11 +67,23 @@ int run_stats(const jstip::cli::Args& args) {
   print_map("domains", domains);
   print_map("splits", splits);
   print_map("engines", engines);
+  auto print_hours = [](const char* title, const std::map<std::string, double>& m) {
+    std::printf("%s:", title);
+    for (const auto& [k, v] : m) std::printf(" %s=%.3f", k.c_str(), v / 3600);
+    std::printf("\n");
+  };
+  print_hours("hours by engine", engine_seconds);
+  print_hours("hours by voice", voice_seconds);
+  for (const auto& [engine, agreement] : timing) std::printf("timing %s: %s\n", engine.c_str(), agreement.summary().c_str());
   if (bad > 0) std::printf("bad records skipped: %lld\n", (long long)bad);
   return 0;
 }
 
 }  // namespace
 
-JSTIP_COMMAND("data stats", "Corpus statistics: hours, utterances, words, entities, voices",
-              "jstip data stats SHARD|DIR... [--skip-bad]", run_stats);
+JSTIP_COMMAND("data stats", "Corpus statistics: hours (by engine and voice), utterances, words, entities",
+              "jstip data stats SHARD|DIR... [--skip-bad] [--timing]\n\n"
+              "--timing: per engine, how word timings agree with the audio's energy (onset and offset\n"
+              "errors of the first and last word, share of pauses that fall on a word boundary, share\n"
+              "of word time that is sound; see host/data/timing_check.h).",
+              run_stats);

@@ -1,15 +1,16 @@
-// jstip data synth TEXT --out DIR: text lines -> espeak-ng speech with word
-// timings -> shards.
+// jstip data synth TEXT --out DIR: text lines -> speech with word timings
+// from a weighted mix of synthesizer plugins -> shards.
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 
 #include "host/cli/command.h"
 #include "host/data/progress_bar.h"
 #include "host/data/audio_io.h"
-#include "host/data/synthesizer.h"
+#include "host/data/synthesis_mix.h"
 #include "host/runtime/config_loader.h"
 
 namespace {
@@ -23,8 +24,8 @@ int run_synth(const jstip::cli::Args& args) {
   std::vector<std::string> config_files;
   if (args.options.count("config")) config_files.push_back(args.get("config"));
   const jstip::Config config = jstip::host::load_config(config_files, args.overrides);
-  const Synthesizer synth(config.has("synthesis") ? synthesis_options_from_config(config.child("synthesis"))
-                                                  : SynthesisOptions{});
+  const SynthesisMix synth(config.has("synthesis") ? synthesis_options_from_config(config.child("synthesis"))
+                                                   : SynthesisOptions{});
 
   // Lines: "text", "id<TAB>text" or "id<TAB>text<TAB>key=value;key=value"
   // (metadata); blank lines and "#" comments skipped.
@@ -67,6 +68,7 @@ int run_synth(const jstip::cli::Args& args) {
   ProgressBar progress("synth", int64_t(items.size()), !args.flag("no-progress"));
   int64_t failed = 0;
   double seconds = 0;
+  std::map<std::string, double> engine_seconds;
   for (size_t i = 0; i < items.size(); ++i) {
     try {
       Utterance record = synth.make_record(items[i].id, items[i].text, i);
@@ -74,6 +76,7 @@ int run_synth(const jstip::cli::Args& args) {
       if (args.options.count("domain")) record.set_domain(args.get("domain"));
       if (args.options.count("split")) record.set_split(args.get("split"));
       seconds += double(record.pcm16().size() / 2) / kSampleRate;
+      engine_seconds[record.engine()] += double(record.pcm16().size() / 2) / kSampleRate;
       writer.write(record);
     } catch (const std::exception& e) {
       ++failed;
@@ -84,19 +87,26 @@ int run_synth(const jstip::cli::Args& args) {
   writer.close();
   progress.finish();
   std::cout << "wrote " << writer.count() << " utterances (" << seconds / 3600 << " h) in " << writer.paths().size()
-            << " shards under " << args.get("out") << "; " << failed << " skipped\n";
+            << " shards under " << args.get("out") << "; " << failed << " skipped";
+  if (engine_seconds.size() > 1)
+    for (const auto& [engine, s] : engine_seconds) std::cout << "; " << engine << " " << s / 3600 << " h";
+  std::cout << "\n";
   return failed > 0 && writer.count() == 0 ? 1 : 0;
 }
 
 }  // namespace
 
-JSTIP_COMMAND("data synth", "Synthesize speech with word timings (espeak-ng) from text into shards",
+JSTIP_COMMAND("data synth", "Synthesize speech with word timings (espeak-ng, mbrola, flite, festival) into shards",
               "jstip data synth TEXT --out DIR [--config FILE] [synthesis.KEY=VALUE ...]\n"
               "                 [--prefix synth] [--per-shard 1000] [--domain D] [--split S] [--limit N] [--no-progress]\n\n"
               "TEXT: one utterance per line, \"text\", \"id<TAB>text\" or \"id<TAB>text<TAB>key=value;key=value\"\n"
               "(the third column goes to the record's metadata); entities marked as [[aspirin|drug]].\n"
               "Text is normalized (numbers to words, lower case) before synthesis.\n"
-              "Config section `synthesis`: voices: [en-us, en, ...], variants: [\"\", f3, m1, ...],\n"
-              "rate: [140, 190], pitch: [30, 70], volume: [80, 120], noise_probability: 0.2,\n"
-              "snr_db: [15, 35], seed: 0. Voice settings are a function of (seed, line index).",
+              "Config section `synthesis`: a weighted mix of synthesizer plugins, each with its options\n"
+              "(`jstip plugins describe mbrola`):\n"
+              "  engines: [{type: espeak-ng, weight: 0.4, variants: [f3, m1]}, {type: mbrola, weight: 0.3},\n"
+              "            {type: flite, weight: 0.15, voices: [slt, rms]}, {type: festival, weight: 0.15}]\n"
+              "or, without `engines`, espeak-ng alone with its options in the section (voices, variants,\n"
+              "rate, pitch, volume). Also noise_probability: 0.2, snr_db: [15, 35], seed: 0, plugin_paths.\n"
+              "Engine, voice and prosody are a function of (seed, line index); records carry engine and voice.",
               run_synth);

@@ -4,10 +4,12 @@
 #include "jstip/interleaver.h"
 #include "jstip/llm.h"
 #include "jstip/projector.h"
+#include "jstip/synthesizer.h"
 
 namespace jstip {
 SpeechEncoder::~SpeechEncoder() = default;
 Projector::~Projector() = default;
 LanguageModel::~LanguageModel() = default;
 Interleaver::~Interleaver() = default;
+Synthesizer::~Synthesizer() = default;
 }  // namespace jstip

@@ -13,6 +13,36 @@ grep -q "utterances    3 (0 text-only)" stats.log
 grep -q "entity types: disease=1 drug=2" stats.log
 grep -q "words         13 (13 with timings)" stats.log
 grep -q "timed records 3 of 3 with audio" stats.log
+grep -q "hours by engine: espeak-ng=" stats.log
+# A mix of all four engines: engine and voice in every record, hours by
+# engine and voice, timing agreement per engine, and the same bytes from a
+# second run (determinism by seed, corpus level: fresh process, same requests).
+printf 'synthesis:\n  seed: 4\n  engines:\n    - {type: espeak-ng, weight: 1, voices: [en-us]}\n    - {type: mbrola, weight: 1, voices: [us1]}\n    - {type: flite, weight: 1, voices: [kal16]}\n    - {type: festival, weight: 1, voices: [kal]}\n' > mix.yaml
+# 24 lines: with four equal weights every engine is drawn (a miss has odds of about 1 in 250).
+for i in 1 2 3; do
+  printf 'the nurse gave ten milligrams\nplease call the clinic\nthe soup is very hot\nhe broke his left arm\nthey bought fresh bread\nthe train leaves at noon\ntake two tablets after meals\nthe dog ran across the field\n'
+done > mix.txt
+"$jstip" data synth mix.txt --out mix1 --config mix.yaml --no-progress > mix1.log
+"$jstip" data synth mix.txt --out mix2 --config mix.yaml --no-progress > mix2.log
+grep -q "wrote 24 utterances" mix1.log
+# (records, not bytes: protobuf writes metadata maps in no fixed order)
+"$jstip" data inspect mix1 --full | sort > mix1.txt
+"$jstip" data inspect mix2 --full | sort > mix2.txt
+cmp mix1.txt mix2.txt
+for i in $(seq 1 24); do
+  "$jstip" data inspect mix1 --id "synth-$i" --wav a.wav > /dev/null
+  "$jstip" data inspect mix2 --id "synth-$i" --wav b.wav > /dev/null
+  cmp a.wav b.wav
+done
+"$jstip" data stats mix1 --timing > mix-stats.log
+for e in espeak-ng mbrola flite festival; do
+  grep -q "^hours by engine:.* $e=" mix-stats.log || { echo "no $e hours"; cat mix-stats.log; exit 1; }
+  grep -q "^timing $e: utterances [1-9]" mix-stats.log || { echo "no $e timing"; cat mix-stats.log; exit 1; }
+done
+grep -q "^hours by voice:.*festival/kal=.*mbrola/us1=" mix-stats.log
+printf 'synthesis:\n  engines: [{type: nosuch}]\n' > bad-engine.yaml
+if "$jstip" data synth mix.txt --out bad --config bad-engine.yaml > bad-engine.log 2>&1; then exit 1; fi
+grep -q "synthesis engine 'nosuch'" bad-engine.log
 "$jstip" data inspect synth --id u2 --wav u2.wav > inspect.log
 grep -q '"take two tablets of ibuprofen for migraine"' inspect.log
 grep -q 'entity disease: "migraine"' inspect.log

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 
-#include "host/data/synthesizer.h"
+#include "host/data/synthesis_mix.h"
+#include "host/runtime/config_loader.h"
+#include "host/runtime/plugin_registry.h"
 
 namespace jstip::data::testing {
 namespace fs = std::filesystem;
@@ -25,12 +27,18 @@ std::string ScratchDir::path(const std::string& file) const { return file.empty(
 std::string fixture(const std::string& name) { return std::string(JSTIP_SOURCE_DIR) + "/tests/data/fixtures/" + name; }
 
 Utterance speech_record(const std::string& id, const std::string& text, uint64_t index) {
-  SynthesisOptions options;
-  options.voices = {"en-us"};
-  options.variants = {"", "f3", "m3"};
-  options.seed = 7;
-  static const Synthesizer synthesizer(options);
+  static const SynthesisMix synthesizer(synthesis_yaml("voices: [en-us]\nvariants: [\"\", f3, m3]\nseed: 7\n"),
+                                        build_plugins());
   return synthesizer.make_record(id, text, index);
+}
+
+std::shared_ptr<const host::PluginRegistry> build_plugins() {
+  static const auto registry = host::PluginRegistry::scan({JSTIP_BUILD_PLUGIN_DIR});
+  return registry;
+}
+
+SynthesisOptions synthesis_yaml(const std::string& yaml) {
+  return synthesis_options_from_config(Config(host::parse_yaml(yaml, "test.yaml"), ""));
 }
 
 }  // namespace jstip::data::testing

@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "host/data/shard_file.h"
-#include "host/data/synthesizer.h"
+#include "host/data/synthesis_mix.h"
 #include "host/data/tokenizer.h"
 #include "host/runtime/config_loader.h"
 #include "host/decode/decode_model.h"
@@ -41,11 +41,9 @@ class TrainerTest : public ::testing::Test {
     root_ = (fs::path(JSTIP_BINARY_DIR) / "test_scratch" / ("trainer-" + std::to_string(::getpid()))).string();
     fs::remove_all(root_);
     fs::create_directories(root_);
-    data::SynthesisOptions synthesis;
-    synthesis.voices = {"en-us"};
-    synthesis.variants = {"", "f3"};
-    synthesis.seed = 5;
-    data::Synthesizer synthesizer(synthesis);
+    const auto synthesis = data::synthesis_options_from_config(
+        Config(host::parse_yaml("voices: [en-us]\nvariants: [\"\", f3]\nseed: 5\n", "trainer_test"), ""));
+    data::SynthesisMix synthesizer(synthesis);
     data::ShardWriter writer(root_ + "/train.shard");
     std::ofstream text(root_ + "/text.txt");
     uint64_t index = 0;

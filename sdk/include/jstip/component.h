@@ -19,5 +19,6 @@ inline constexpr const char* kKindEncoder = "encoder";
 inline constexpr const char* kKindProjector = "projector";
 inline constexpr const char* kKindLlm = "llm";
 inline constexpr const char* kKindInterleaver = "interleaver";
+inline constexpr const char* kKindSynthesizer = "synthesizer";
 
 }  // namespace jstip

@@ -26,7 +26,7 @@ typedef struct jstip_descriptor {
   int32_t cxx11_abi;             // _GLIBCXX_USE_CXX11_ABI
   const char* compiler;          // compiler family and major version, "GNU 12"
   const char* name;              // unique plugin name, the `type:` in YAML
-  const char* kind;              // "encoder", "projector", "llm", "interleaver", ...
+  const char* kind;              // "encoder", "projector", "llm", "interleaver", "synthesizer"
   const char* version;           // plugin's own version, "1.0.0"
   const char* summary;           // one line for `jstip plugins list`
   const jstip_option_desc* options;

@@ -11,3 +11,4 @@
 #include "jstip/plan.h"
 #include "jstip/plugin.h"
 #include "jstip/projector.h"
+#include "jstip/synthesizer.h"

@@ -1,0 +1,39 @@
+// Helpers every synthesizer plugin uses: words of a normalized text, seeds,
+// 16-bit audio to 16 kHz floats, and word ends at the end of their sound.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jstip/synthesizer.h"
+
+namespace jstip::synth {
+
+std::vector<std::string> split_words(const std::string& text);  // on spaces; throws on none
+
+uint64_t splitmix64(uint64_t x);
+
+// int16 samples at `rate` -> floats in [-1, 1] at 16 kHz (soxr, the host's resampler).
+std::vector<float> to_16k(const std::vector<short>& samples, int rate);
+
+// Word ends at the last 10 ms frame louder than `silence_db` (re. the loudest
+// frame) before `limit` seconds, for engines that only report word starts.
+class SilenceTrimmer {
+ public:
+  SilenceTrimmer(const std::vector<float>& samples_16k, double silence_db);
+  double sound_end(double start, double limit) const;  // seconds, in [start, limit]
+
+ private:
+  std::vector<float> frame_rms_;
+  float threshold_ = 0;
+  int64_t samples_ = 0;
+};
+
+// Common checks on a plugin's result: one word per request word, spans in
+// order inside the audio. Throws naming the engine and text.
+void check_timings(const SynthesizedSpeech& speech, const std::string& engine, const std::string& text);
+
+std::string draw_from(const std::vector<std::string>& items, uint64_t& state);
+
+}  // namespace jstip::synth
