@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   const std::string dir = (std::filesystem::temp_directory_path() / "jstip-bench-loader").string();
   std::filesystem::remove_all(dir);
   {
-    SynthesisMix synth;
+    SynthesisMix synth(SynthesisOptions{});  // espeak-ng with its defaults
     ShardSetWriter writer(dir, "bench", 200);
     const auto texts = bench::sentences(count);
     for (size_t i = 0; i < texts.size(); ++i) writer.write(synth.make_record("u" + std::to_string(i), texts[i], i));
