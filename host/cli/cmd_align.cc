@@ -12,6 +12,7 @@
 #include "host/align/align_options.h"
 #include "host/align/aligner.h"
 #include "host/cli/command.h"
+#include "host/data/shard_file.h"
 #include "host/decode/decode_model.h"
 #include "host/graph/ctc_units.h"
 #include "host/graph/sample_builder.h"
@@ -64,7 +65,8 @@ int run_align(const cli::Args& args) {
       resolved.has("data") ? train::loader_options(resolved.child("data"), 0, 0, 1).fbank : data::FbankOptions{};
   align::Aligner aligner(*loaded.model, builder, units, fbank, device, settings.boundaries);
   const char* boundaries = settings.boundaries == align::Boundaries::Gaps ? "gaps" : "spikes";
-  const std::vector<std::string> shards = train::expand_shards(patterns, "--data");
+  // Globs first, then folders to the shards in them.
+  const std::vector<std::string> shards = data::expand_shard_paths(train::expand_shards(patterns, "--data"));
   spdlog::info("aligning {} shard(s) with {} ({} units, {:.0f} ms frames, {} boundaries, min_score {}, poor records {})",
                shards.size(), folder, units.name(), aligner.frame_seconds() * 1000, boundaries, settings.min_score,
                settings.drop_poor ? "dropped" : "flagged");

@@ -444,7 +444,9 @@ TrainSummary train(const TrainRequest& request) {
         }
         ctc_sum += ctc_value;
         ctc_targets += b.ctc_targets;
-        loss_sum += value * static_cast<double>(b.targets);
+        // CTC alone: its summed loss as is (the mean's float rounding would
+        // make the logged loss differ from ctc_loss in the last digits).
+        loss_sum += loss_mode.llm ? value * static_cast<double>(b.targets) : ctc_value;
         targets += b.targets;
         positions += b.positions;
         source_names += (micro ? "," : "") + source.name;
