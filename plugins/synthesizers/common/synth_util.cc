@@ -9,6 +9,13 @@
 
 namespace jstip::synth {
 
+std::pair<int, int> int_range(const Config& config, const char* key) {
+  const auto v = config.get_int_list(key);
+  if (v.size() != 2 || v[0] > v[1])
+    throw ConfigError(config.where(key) + ": " + key + " must be [min, max] with min <= max");
+  return {int(v[0]), int(v[1])};
+}
+
 std::vector<std::string> split_words(const std::string& text) {
   std::vector<std::string> words;
   std::istringstream in(text);

@@ -4,11 +4,16 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "jstip/config.h"
 #include "jstip/synthesizer.h"
 
 namespace jstip::synth {
+
+// An option given as [min, max] (min <= max), e.g. rate: [140, 190].
+std::pair<int, int> int_range(const Config& config, const char* key);
 
 std::vector<std::string> split_words(const std::string& text);  // on spaces; throws on none
 

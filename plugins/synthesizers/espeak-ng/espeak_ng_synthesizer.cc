@@ -32,21 +32,14 @@ size_t utf8_chars(const std::string& s, size_t begin, size_t end) {
   return n;
 }
 
-std::pair<int, int> range(const jstip::Config& config, const char* key) {
-  const auto v = config.get_int_list(key);
-  if (v.size() != 2 || v[0] > v[1])
-    throw jstip::ConfigError(config.where(key) + ": " + key + " must be [min, max] with min <= max");
-  return {int(v[0]), int(v[1])};
-}
-
 class EspeakNgSynthesizer : public jstip::Synthesizer {
  public:
   explicit EspeakNgSynthesizer(const jstip::Config& config)
       : voices_(config.get_string_list("voices")),
         variants_(config.get_string_list("variants")),
-        rate_(range(config, "rate")),
-        pitch_(range(config, "pitch")),
-        volume_(range(config, "volume")),
+        rate_(int_range(config, "rate")),
+        pitch_(int_range(config, "pitch")),
+        volume_(int_range(config, "volume")),
         silence_db_(config.get_double("silence_threshold_db")) {
     if (voices_.empty()) throw std::invalid_argument(config.where("voices") + ": no voices configured");
     if (variants_.empty()) variants_ = {""};

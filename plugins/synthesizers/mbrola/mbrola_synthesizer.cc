@@ -22,19 +22,12 @@ namespace {
 using namespace jstip::synth;
 namespace fs = std::filesystem;
 
-std::pair<int, int> range(const jstip::Config& config, const char* key) {
-  const auto v = config.get_int_list(key);
-  if (v.size() != 2 || v[0] > v[1])
-    throw jstip::ConfigError(config.where(key) + ": " + key + " must be [min, max] with min <= max");
-  return {int(v[0]), int(v[1])};
-}
-
 class MbrolaSynthesizer : public jstip::Synthesizer {
  public:
   explicit MbrolaSynthesizer(const jstip::Config& config)
       : voices_(config.get_string_list("voices")),
-        rate_(range(config, "rate")),
-        pitch_(range(config, "pitch")),
+        rate_(int_range(config, "rate")),
+        pitch_(int_range(config, "pitch")),
         delay_s_(config.get_double("event_delay_ms") / 1000.0),
         silence_db_(config.get_double("silence_threshold_db")) {
     if (voices_.empty()) throw std::invalid_argument(config.where("voices") + ": no voices configured");
