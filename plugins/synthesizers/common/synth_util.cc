@@ -88,4 +88,26 @@ std::string draw_from(const std::vector<std::string>& items, uint64_t& state) {
   return items[state % items.size()];
 }
 
+std::vector<bool> fill_missing_starts(std::vector<double>& starts, const std::vector<std::string>& words,
+                                      double total) {
+  std::vector<bool> estimated(words.size(), false);
+  for (size_t k = 0; k < words.size();) {
+    size_t run_end = k + 1;
+    while (run_end < words.size() && starts[run_end] < 0) ++run_end;
+    if (run_end > k + 1) {
+      const double span_end = run_end < words.size() ? starts[run_end] : total;
+      double chars = 0;
+      for (size_t j = k; j < run_end; ++j) chars += double(words[j].size() + 1);
+      double t = starts[k];
+      for (size_t j = k; j < run_end; ++j) {
+        starts[j] = t;
+        estimated[j] = j > k;  // the first keeps its own start
+        t += (span_end - starts[k]) * double(words[j].size() + 1) / chars;
+      }
+    }
+    k = run_end;
+  }
+  return estimated;
+}
+
 }  // namespace jstip::synth

@@ -110,23 +110,7 @@ class EspeakNgSynthesizer : public jstip::Synthesizer {
       throw std::runtime_error("espeak-ng: no word event for the first word '" + words[0] + "' in '" + text +
                                "' (word events at characters:" + (seen.empty() ? " none" : seen) + ")");
     const double total = double(out.samples.size()) / jstip::kSynthesisSampleRate;
-    std::vector<bool> estimated(words.size(), false);
-    for (size_t k = 0; k < words.size();) {
-      size_t run_end = k + 1;
-      while (run_end < words.size() && starts[run_end] < 0) ++run_end;
-      if (run_end > k + 1) {
-        const double span_end = run_end < words.size() ? starts[run_end] : total;
-        double chars = 0;
-        for (size_t j = k; j < run_end; ++j) chars += double(words[j].size() + 1);
-        double t = starts[k];
-        for (size_t j = k; j < run_end; ++j) {
-          starts[j] = t;
-          estimated[j] = j > k;  // the first keeps its event start
-          t += (span_end - starts[k]) * double(words[j].size() + 1) / chars;
-        }
-      }
-      k = run_end;
-    }
+    const std::vector<bool> estimated = fill_missing_starts(starts, words, total);
     const SilenceTrimmer trimmer(out.samples, silence_db_);
     for (size_t k = 0; k < words.size(); ++k) {
       const double next = k + 1 < words.size() ? starts[k + 1] : total;

@@ -94,23 +94,7 @@ class MbrolaSynthesizer : public jstip::Synthesizer {
     if (starts[0] < 0) starts[0] = 0;  // the first word starts the audio
     // Words without a phoneme event of their own share the span before the
     // next one by characters (confidence 0.5).
-    std::vector<bool> estimated(words.size(), false);
-    for (size_t k = 0; k < words.size();) {
-      size_t run_end = k + 1;
-      while (run_end < words.size() && starts[run_end] < 0) ++run_end;
-      if (run_end > k + 1) {
-        const double span_end = run_end < words.size() ? starts[run_end] : total;
-        double chars = 0;
-        for (size_t j = k; j < run_end; ++j) chars += double(words[j].size() + 1);
-        double t = starts[k];
-        for (size_t j = k; j < run_end; ++j) {
-          starts[j] = t;
-          estimated[j] = j > k;
-          t += (span_end - starts[k]) * double(words[j].size() + 1) / chars;
-        }
-      }
-      k = run_end;
-    }
+    const std::vector<bool> estimated = fill_missing_starts(starts, words, total);
     for (size_t k = 1; k < words.size(); ++k) starts[k] = std::min(std::max(starts[k], starts[k - 1]), total);
     const SilenceTrimmer trimmer(out.samples, silence_db_);
     for (size_t k = 0; k < words.size(); ++k) {
