@@ -249,10 +249,6 @@ TEST_P(EachEngine, SameSeedSameSpeech) {
 // The audio cut by a word's timing is that word: it is closer (DTW on fbank)
 // to the same word said alone (same voice) than to any other word of the sentence.
 TEST_P(EachEngine, CutWordAudioIsThatWord) {
-  // Known defect: mbrola's starts from phoneme events land on the wrong word
-  // ("bicycle" cuts as "elephant"); it stays out of the default mixes until
-  // fixed (docs/data.md, "Timing quality").
-  if (std::string(GetParam()) == "mbrola") GTEST_SKIP() << "mbrola word starts are not yet reliable (docs/data.md)";
   const SynthesisMix& mix = engine_alone(GetParam());
   const std::string voice = mix.voices(GetParam())[0];
   const std::vector<std::string> words = {"elephant", "sugar", "information", "bicycle", "kitchen"};

@@ -64,6 +64,17 @@ double SilenceTrimmer::sound_end(double start, double limit) const {
   return std::max(start, double(trimmed) / kSynthesisSampleRate);
 }
 
+double SilenceTrimmer::sound_start(double start, double limit) const {
+  const int64_t frame = 160;
+  const auto begin = int64_t(start * kSynthesisSampleRate);
+  const int64_t end = std::max(begin, std::min<int64_t>(samples_, int64_t(limit * kSynthesisSampleRate)));
+  const int64_t last = std::min<int64_t>((end + frame - 1) / frame, int64_t(frame_rms_.size()));
+  for (int64_t f = begin / frame; f < last; ++f)
+    if (frame_rms_[size_t(f)] > threshold_)
+      return std::min(std::max(start, double(f * frame) / kSynthesisSampleRate), std::max(start, limit));
+  return start;  // all quiet: keep the start as is
+}
+
 void check_timings(const SynthesizedSpeech& speech, const std::string& engine, const std::string& text) {
   const auto words = split_words(text);
   const double seconds = double(speech.samples.size()) / kSynthesisSampleRate;

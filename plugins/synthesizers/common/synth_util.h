@@ -29,11 +29,13 @@ std::vector<bool> fill_missing_starts(std::vector<double>& starts, const std::ve
 std::vector<float> to_16k(const std::vector<short>& samples, int rate);
 
 // Word ends at the last 10 ms frame louder than `silence_db` (re. the loudest
-// frame) before `limit` seconds, for engines that only report word starts.
+// frame) before `limit` seconds, for engines that only report word starts;
+// sound_start is the mirror image: the first such frame at or after `start`.
 class SilenceTrimmer {
  public:
   SilenceTrimmer(const std::vector<float>& samples_16k, double silence_db);
-  double sound_end(double start, double limit) const;  // seconds, in [start, limit]
+  double sound_end(double start, double limit) const;    // seconds, in [start, limit]
+  double sound_start(double start, double limit) const;  // seconds, in [start, limit]; start when all quiet
 
  private:
   std::vector<float> frame_rms_;

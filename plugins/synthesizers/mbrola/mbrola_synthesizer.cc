@@ -3,8 +3,11 @@
 // espeak-ng plugin (common/espeak_session.h). With mbrola voices espeak-ng
 // gives a WORD event for the first word only, so word starts come from the
 // first phoneme event of each word (events with a text position); those run
-// a constant ~1,000 samples (62.5 ms at 16 kHz) behind the audio, which is
-// taken off. Words end where their sound ends, as in the espeak-ng plugin.
+// a constant 1,000 samples (62.5 ms at 16 kHz; espeak-ng's mbrola_delay)
+// behind the audio, which is taken off: measured, that puts every word start
+// on its first phoneme in the .pho timeline mbrola plays, to the sample.
+// The first word starts where its sound starts (see below); words end where
+// their sound ends, as in the espeak-ng plugin.
 #include <algorithm>
 #include <filesystem>
 #include <random>
@@ -92,11 +95,17 @@ class MbrolaSynthesizer : public jstip::Synthesizer {
           starts[k] = std::max(0.0, double(e.sample) / raw.sample_rate - delay_s_);
     }
     if (starts[0] < 0) starts[0] = 0;  // the first word starts the audio
+    // ... where its sound starts: espeak-ng sends mbrola no pause before the
+    // first phoneme, so a word-initial stop opens the audio with its closure
+    // as digital silence (us1 "bicycle" alone: 798 samples, 50 ms, of zeros)
+    // that is no part of the word's sound and made its cut match the wrong
+    // word (EachEngine.CutWordAudioIsThatWord).
+    const SilenceTrimmer trimmer(out.samples, silence_db_);
+    starts[0] = trimmer.sound_start(starts[0], words.size() > 1 && starts[1] >= 0 ? starts[1] : total);
     // Words without a phoneme event of their own share the span before the
     // next one by characters (confidence 0.5).
     const std::vector<bool> estimated = fill_missing_starts(starts, words, total);
     for (size_t k = 1; k < words.size(); ++k) starts[k] = std::min(std::max(starts[k], starts[k - 1]), total);
-    const SilenceTrimmer trimmer(out.samples, silence_db_);
     for (size_t k = 0; k < words.size(); ++k) {
       const double next = k + 1 < words.size() ? starts[k + 1] : total;
       out.words.push_back({words[k], starts[k], trimmer.sound_end(starts[k], next), estimated[k] ? 0.5f : 1.0f});
