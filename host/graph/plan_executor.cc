@@ -8,13 +8,16 @@
 namespace jstip::graph {
 
 std::pair<int64_t, int64_t> span_frames(const Span& span, const PlanInput& input, const FrameMapper& mapper,
-                                        int64_t audio_length) {
+                                        int64_t audio_length, const CompressedFrameMapper* compressed,
+                                        int64_t audio_row) {
   const auto words = static_cast<int32_t>(input.words.size());
   if (span.word_begin == 0 && span.word_end >= words) return {0, audio_length};  // the whole utterance
   if (!input.has_timings)
     throw std::invalid_argument("sample '" + input.id + "': a speech span of words " + std::to_string(span.word_begin) +
                                 "-" + std::to_string(span.word_end - 1) + " needs word timings, which it lacks");
-  return mapper.frames(input.words[span.word_begin].start, input.words[span.word_end - 1].end, audio_length);
+  const double start = input.words[span.word_begin].start, end = input.words[span.word_end - 1].end;
+  if (compressed) return compressed->frames(start, end, audio_row, audio_length);
+  return mapper.frames(start, end, audio_length);
 }
 
 namespace {
@@ -31,7 +34,7 @@ struct RowLayout {
 
 SplicedBatch splice(const std::vector<PlannedSample>& samples, const torch::Tensor& speech,
                     const torch::Tensor& speech_lengths, const EmbedFn& embed, const FrameMapper& mapper,
-                    PadSide pad) {
+                    PadSide pad, const CompressedFrameMapper* compressed) {
   if (samples.empty()) throw std::invalid_argument("splice: empty batch");
   // 1. All text tokens of the batch, embedded in one call.
   std::vector<int64_t> all_tokens;
@@ -72,7 +75,7 @@ SplicedBatch splice(const std::vector<PlannedSample>& samples, const torch::Tens
       }
       if (s.audio_row < 0 || !speech.defined())
         throw std::invalid_argument("sample '" + s.input->id + "' has a speech span but no audio");
-      auto [first, last] = span_frames(span, *s.input, mapper, audio_lengths.at(s.audio_row));
+      auto [first, last] = span_frames(span, *s.input, mapper, audio_lengths.at(s.audio_row), compressed, s.audio_row);
       const int64_t base = n_text + s.audio_row * speech_time;
       for (int64_t f = first; f < last; ++f) {
         row.source.push_back(base + f);

@@ -40,13 +40,16 @@ struct SplicedBatch {
 using EmbedFn = std::function<torch::Tensor(const torch::Tensor& tokens)>;  // [N] -> [N, H]
 
 // speech: [B_audio, T, H] projected embeddings (may be undefined when no
-// sample has audio); speech_lengths: [B_audio] int64.
+// sample has audio); speech_lengths: [B_audio] int64. `compressed` maps word
+// times when the speech was CTC-compressed (then `mapper` is not used for spans).
 SplicedBatch splice(const std::vector<PlannedSample>& samples, const torch::Tensor& speech,
                     const torch::Tensor& speech_lengths, const EmbedFn& embed, const FrameMapper& mapper,
-                    PadSide pad = PadSide::Right);
+                    PadSide pad = PadSide::Right, const CompressedFrameMapper* compressed = nullptr);
 
-// The frames [first, last) a speech span takes from its utterance.
+// The frames [first, last) a speech span takes from its utterance (audio row
+// `audio_row` of length `audio_length`).
 std::pair<int64_t, int64_t> span_frames(const Span& span, const PlanInput& input, const FrameMapper& mapper,
-                                        int64_t audio_length);
+                                        int64_t audio_length, const CompressedFrameMapper* compressed = nullptr,
+                                        int64_t audio_row = 0);
 
 }  // namespace jstip::graph

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "host/graph/ctc_compression.h"
 #include "host/runtime/composition.h"
 #include "jstip/config.h"
 #include "jstip/encoder.h"
@@ -25,6 +26,20 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
     throw ConfigError(composition.config.where("data.feature_norm") + ": feature_norm must be utterance or none, not '" +
                       norm + "'");
   normalize_features_ = norm == "utterance";
+  if (composition.config.has("speech"))
+    for (const auto& key : composition.config.child("speech").keys())
+      if (key != "compress")
+        throw ConfigError(composition.config.child("speech").where(key) + ": unknown speech key '" + key +
+                          "'; the speech section takes: compress");
+  const std::string compress = composition.config.get_string("speech.compress", "none");
+  if (compress != "ctc" && compress != "none")
+    throw ConfigError(composition.config.where("speech.compress") + ": compress must be ctc or none, not '" +
+                      compress + "'");
+  compress_by_ctc_ = compress == "ctc";
+  if (compress_by_ctc_ && composition.config.get_int("encoder.ctc_vocab", 0) <= 0)
+    throw ConfigError(composition.config.where("speech.compress") +
+                      ": speech.compress: ctc keeps the frames where the encoder's CTC head fires, but encoder '" +
+                      composition.plugin_name("encoder") + "' has no CTC head: set encoder.ctc_vocab");
 }
 
 torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch::Tensor& lengths) {
@@ -42,8 +57,13 @@ SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const t
   EncoderOutput encoded = encoder_->encode(
       normalize_features_ ? normalize_per_utterance(features, feature_lengths.to(features.device())) : features,
       feature_lengths);
-  ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
-  return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths};
+  if (!compress_by_ctc_) {
+    ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
+    return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, {}};
+  }
+  CtcCompressed kept = compress_by_ctc(encoded.hidden, encoded.lengths, encoded.ctc_logits);
+  ProjectorOutput projected = projector_->project(kept.hidden, kept.lengths);
+  return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, kept.runs_before};
 }
 
 SplicedBatch SpeechLLM::splice_plans(const std::vector<PlannedSample>& samples, const SpeechEmbeddings& speech,
@@ -56,11 +76,22 @@ SplicedBatch SpeechLLM::splice_plans(const std::vector<PlannedSample>& samples, 
           throw std::invalid_argument("sample '" + s.input->id + "': strategy '" + s.plan->strategy +
                                       "' cuts speech at words, but a query-based projector has no time axis; "
                                       "use the asr strategy or a stack_linear/conv1d projector");
-  return splice(samples, speech.embeddings, speech.lengths, [this](const torch::Tensor& t) {
-                  const auto device = llm_->parameters().front().device();
-                  return llm_->embed(t.to(device).unsqueeze(0)).squeeze(0);
-                },
-                mapper_, pad);
+  auto embed = [this](const torch::Tensor& t) {
+    const auto device = llm_->parameters().front().device();
+    return llm_->embed(t.to(device).unsqueeze(0)).squeeze(0);
+  };
+  if (!speech.runs_before.defined())
+    return splice(samples, speech.embeddings, speech.lengths, embed, mapper_, pad);
+  CompressedFrameMapper compressed{{mapper_.frame_shift_seconds, encoder_->downsampling()},
+                                   std::max<int64_t>(1, projector_->downsampling()),
+                                   {}};
+  auto runs = speech.runs_before.to(torch::kCPU).to(torch::kLong).contiguous();
+  auto valid = speech.encoder_lengths.to(torch::kCPU).to(torch::kLong);
+  for (int64_t b = 0; b < runs.size(0); ++b) {
+    const int64_t* row = runs[b].data_ptr<int64_t>();
+    compressed.runs_before.emplace_back(row, row + valid[b].item<int64_t>() + 1);
+  }
+  return splice(samples, speech.embeddings, speech.lengths, embed, mapper_, pad, &compressed);
 }
 
 LossResult SpeechLLM::loss(const SplicedBatch& batch) {

@@ -27,6 +27,7 @@ struct SpeechEmbeddings {
   torch::Tensor lengths;     // [B] int64
   torch::Tensor ctc_logits;       // [B, T', V] encoder CTC head output; undefined without a head
   torch::Tensor encoder_lengths;  // [B] int64 valid frames of ctc_logits
+  torch::Tensor runs_before;      // [B, T'+1] int64 with speech.compress: ctc (see ctc_compression.h), else undefined
 };
 
 struct LossResult {
@@ -44,7 +45,9 @@ class SpeechLLM : public torch::nn::Module {
   // Runs encoder and projector once over the padded features of a batch.
   // Features are first normalized per utterance (mean 0, variance 1 per bin
   // over its valid frames; config `data.feature_norm: utterance`, the
-  // default, or `none`), in training and decoding alike.
+  // default, or `none`), in training and decoding alike. With
+  // `speech.compress: ctc` the projector reads only the encoder frames where
+  // the CTC head fires (ctc_compression.h).
   SpeechEmbeddings encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths);
 
   // Plans -> one LLM input batch (see plan_executor.h).
@@ -65,6 +68,7 @@ class SpeechLLM : public torch::nn::Module {
   std::shared_ptr<LanguageModel> llm_;
   FrameMapper mapper_;
   bool normalize_features_ = true;
+  bool compress_by_ctc_ = false;
 };
 
 // Per-utterance mean/variance normalization of padded features [B, T, F]

@@ -75,7 +75,7 @@ void check_dimensions(const Composition& c) {
 const std::vector<std::string>& known_sections() {
   static const std::vector<std::string> sections = {
       "encoder", "projector", "llm", "interleaver", "plugin_paths", "tokenizer", "data",
-      "trainer", "decode", "align", "eval", "prompt", "seed", "threads", "output_dir", "description", "device"};
+      "trainer", "decode", "align", "eval", "prompt", "speech", "seed", "threads", "output_dir", "description", "device"};
   return sections;
 }
 
