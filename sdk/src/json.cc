@@ -377,7 +377,11 @@ void write_json_file(const std::string& path, const Json& value) {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) throw JsonError("cannot write '" + temp + "'");
     out << value.dump(2) << '\n';
-    if (!out) throw JsonError("failed writing '" + temp + "'");
+    out.close();  // flushes: a full disk shows up here, not at destruction
+    if (!out) {
+      std::remove(temp.c_str());
+      throw JsonError("failed writing '" + temp + "' (disk full?); '" + path + "' is unchanged");
+    }
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) throw JsonError("cannot rename '" + temp + "' to '" + path + "'");
 }

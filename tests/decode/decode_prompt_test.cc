@@ -223,3 +223,43 @@ TEST(DecodeCheckpoint, RunFolderGivesTheBestCheckpointElseTheNewest) {
 }
 
 }  // namespace
+
+namespace {
+
+// Bad records are refused by name: the record, the word and what is wrong.
+TEST_F(DecodePromptTest, SampleBuilderRefusesBadTimingsAndEmptyTranscriptsByName) {
+  graph::SampleBuilder builder(tokenizer_, graph::PromptDefinition::from_config(config()));
+  auto timed = [](std::vector<std::pair<double, double>> spans) {
+    data::Utterance r = record("the cat sat");
+    r.set_id("bad-rec");
+    const char* words[] = {"the", "cat", "sat"};
+    for (size_t i = 0; i < spans.size(); ++i) {
+      auto* w = r.add_words();
+      w->set_text(words[i]);
+      w->set_start(spans[i].first);
+      w->set_end(spans[i].second);
+      w->set_has_timing(true);
+    }
+    return r;
+  };
+  auto error_of = [&](const data::Utterance& r) {
+    try {
+      builder.build(r);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_TRUE(builder.build(timed({{0.0, 0.2}, {0.2, 0.5}, {0.5, 0.9}})).has_timings);
+  EXPECT_EQ(error_of(timed({{0.0, 0.2}, {0.4, 0.3}, {0.5, 0.9}})), "record 'bad-rec' word 1 'cat': ends before it starts");
+  EXPECT_EQ(error_of(timed({{0.0, 0.2}, {0.5, 0.6}, {0.3, 0.9}})),
+            "record 'bad-rec' word 2 'sat': starts before the previous word");
+  const std::string late = error_of(timed({{0.0, 0.2}, {0.2, 0.5}, {0.5, 1.5}}));
+  EXPECT_EQ(late.rfind("record 'bad-rec' word 2 'sat': ends at 1.5", 0), 0u) << late;
+  EXPECT_NE(late.find("after the audio (1.0"), std::string::npos) << late;
+  data::Utterance empty = record("");
+  empty.set_id("silent-rec");
+  EXPECT_EQ(error_of(empty), "record 'silent-rec': empty transcript");
+}
+
+}  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -126,6 +127,27 @@ TEST(PluginRegistry, RefusesWorldWritablePluginFiles) {
   auto registry = PluginRegistry::scan({dir.string()});
   EXPECT_TRUE(registry->plugins().empty());
   EXPECT_NE(refusal_for(*registry, "jstip_plugin_text_lm.so").find("world-writable"), std::string::npos);
+}
+
+// A world-writable folder is refused as a whole (anyone could drop a library
+// in it) unless the user says otherwise; the refusal names the folder.
+TEST(PluginRegistry, RefusesWorldWritableFolderUnlessAllowed) {
+  auto dir = std::filesystem::temp_directory_path() / "jstip_writable_plugin_folder";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(std::string(JSTIP_BUILD_PLUGIN_DIR) + "/jstip_plugin_text_lm.so",
+                             dir / "jstip_plugin_text_lm.so");
+  std::filesystem::permissions(dir, std::filesystem::perms::others_write, std::filesystem::perm_options::add);
+  auto refused = PluginRegistry::scan({dir.string()});
+  EXPECT_TRUE(refused->plugins().empty());
+  const std::string folder = std::filesystem::canonical(dir).string();
+  EXPECT_NE(refusal_for(*refused, folder).find("world-writable"), std::string::npos);
+  ::setenv("JSTIP_ALLOW_WRITABLE_PLUGINS", "1", 1);
+  auto allowed = PluginRegistry::scan({dir.string()});
+  ::unsetenv("JSTIP_ALLOW_WRITABLE_PLUGINS");
+  EXPECT_EQ(allowed->plugins().size(), 1u);
+  std::filesystem::permissions(dir, std::filesystem::perms::others_write, std::filesystem::perm_options::remove);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "host/train/checkpoint.h"
+#include "jstip/json.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -93,6 +94,35 @@ TEST(Checkpoint, FullDiskKeepsThePreviousCheckpoint) {
   auto restored = std::make_shared<Tiny>(64);
   EXPECT_NO_THROW(load_checkpoint(first, *restored, nullptr));
   EXPECT_TRUE(torch::equal(model->fc->weight, restored->fc->weight));
+}
+
+// trainer_state.json is rewritten in place inside a published checkpoint
+// (best-checkpoint bookkeeping): a full disk must leave the old file whole.
+// The new text fits the stream's buffer, so only the write at close fails.
+TEST(Checkpoint, FullDiskKeepsAnExistingJsonFile) {
+  auto root = scratch("json_full_disk");
+  const std::string path = (root / "trainer_state.json").string();
+  jstip::write_json_file(path, jstip::Json::object().set("step", jstip::Json::integer(1)));
+  const std::string before = jstip::read_json_file(path).dump();
+  jstip::Json big = jstip::Json::object();
+  for (int i = 0; i < 200; ++i) big.set("key_" + std::to_string(i), jstip::Json::string("value"));
+  struct rlimit old_limit {};
+  ::getrlimit(RLIMIT_FSIZE, &old_limit);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 512;
+  ::setrlimit(RLIMIT_FSIZE, &small);
+  std::string error;
+  try {
+    jstip::write_json_file(path, big);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(error.find("is unchanged"), std::string::npos) << "no error for a failed write: '" << error << "'";
+  EXPECT_EQ(jstip::read_json_file(path).dump(), before);
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
 }
 
 TEST(Checkpoint, PruneKeepsTheNewestAndTheBest) {
