@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
 done
 case $size in
   tiny) : "${llm_steps:=20}" "${steps:=20}" "${limit:=20}" ;;
-  quick) : "${llm_steps:=600}" "${steps:=1500}" "${limit:=300}" ;;
+  quick) : "${llm_steps:=600}" "${steps:=6500}" "${limit:=300}" ;;
   full) : "${llm_steps:=4000}" "${steps:=12000}" "${limit:=1000}" ;;
   *) echo "reference: --size must be tiny, quick or full" >&2; exit 2 ;;
 esac
