@@ -1,5 +1,6 @@
 #include "common/espeak_session.h"
 
+#include <dlfcn.h>
 #include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
 
@@ -30,6 +31,13 @@ void initialize(SharedEngine& engine) {
                                      espeakINITIALIZE_DONT_EXIT | espeakINITIALIZE_PHONEME_EVENTS);
   if (rate <= 0)
     throw std::runtime_error("espeak-ng: initialization failed (apt-get install espeak-ng; is espeak-ng-data there?)");
+  // The "initialized" state lives in the SDK for the whole process, but
+  // libespeak-ng would be unloaded with the last plugin using it (e.g. an
+  // espeak-ng synthesizer destroyed before an mbrola one is made) and come
+  // back uninitialized. Keep it loaded for good.
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&espeak_Initialize), &info) && info.dli_fname)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
   engine.state = rate;
 }
 
