@@ -28,6 +28,26 @@ fs::path scratch(const std::string& name) {
   return dir;
 }
 
+// While alive, every write past `bytes` fails (EFBIG, SIGXFSZ ignored), as on a full disk.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old_limit_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = old_limit_;
+    limit.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_limit_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  struct rlimit old_limit_ {};
+  void (*old_handler_)(int) = nullptr;
+};
+
 TEST(Checkpoint, RoundTripsWeightsOptimizerAndState) {
   auto root = scratch("ckpt_roundtrip");
   auto model = std::make_shared<Tiny>(4);
@@ -72,21 +92,13 @@ TEST(Checkpoint, FullDiskKeepsThePreviousCheckpoint) {
   auto root = scratch("ckpt_full_disk");
   auto model = std::make_shared<Tiny>(64);
   auto first = save_checkpoint(root.string(), 1, *model, nullptr, {jstip::Json::object(), "a: 1\n"});
-  // A file-size limit makes every write past 512 bytes fail, as a full disk does.
-  struct rlimit old_limit {};
-  ::getrlimit(RLIMIT_FSIZE, &old_limit);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 512;
-  ::setrlimit(RLIMIT_FSIZE, &small);
   std::string error;
   try {
+    FileSizeLimit full_disk(512);
     save_checkpoint(root.string(), 2, *model, nullptr, {jstip::Json::object(), "a: 2\n"});
   } catch (const std::exception& e) {
     error = e.what();
   }
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  std::signal(SIGXFSZ, old_handler);
   EXPECT_NE(error.find("earlier checkpoints are intact"), std::string::npos) << error;
   EXPECT_EQ(resolve_checkpoint(root.string()), first);
   for (const auto& entry : fs::directory_iterator(root))
@@ -106,20 +118,13 @@ TEST(Checkpoint, FullDiskKeepsAnExistingJsonFile) {
   const std::string before = jstip::read_json_file(path).dump();
   jstip::Json big = jstip::Json::object();
   for (int i = 0; i < 200; ++i) big.set("key_" + std::to_string(i), jstip::Json::string("value"));
-  struct rlimit old_limit {};
-  ::getrlimit(RLIMIT_FSIZE, &old_limit);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 512;
-  ::setrlimit(RLIMIT_FSIZE, &small);
   std::string error;
   try {
+    FileSizeLimit full_disk(512);
     jstip::write_json_file(path, big);
   } catch (const std::exception& e) {
     error = e.what();
   }
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  std::signal(SIGXFSZ, old_handler);
   EXPECT_NE(error.find("is unchanged"), std::string::npos) << "no error for a failed write: '" << error << "'";
   EXPECT_EQ(jstip::read_json_file(path).dump(), before);
   EXPECT_FALSE(fs::exists(path + ".tmp"));
