@@ -5,8 +5,8 @@
 #                        [--jstip PATH] [--sources DIR] [--vocab-size N] [--engines LIST]
 #
 # --engines: synthesizers of the speech, comma separated, from espeak-ng,
-#   mbrola, flite, festival (default: espeak-ng for tiny and quick, all four
-#   for full). With more than one, 40% of the utterances are espeak-ng and the
+#   mbrola, flite, festival (default: all four for quick and full, espeak-ng
+#   alone for tiny, the CI data). With more than one, 40% of the utterances are espeak-ng and the
 #   rest is shared by the others (mbrola 30%, flite/festival 15% each when all
 #   are there); each engine keeps some voices out of training for test_heldout/.
 #   A folder keeps its engines: a re-run without --engines uses them.
@@ -57,8 +57,10 @@ esac
 out=${out:-$root/data/$size}
 # Without --engines: the folder's own (a re-run keeps them), else the size's default.
 [ -n "$engines" ] || engines=$(cat "$out/.engines" 2>/dev/null || true)
+# Folders from before --engines are espeak-ng (their synth-train.yaml is).
+[ -n "$engines" ] || { [ -e "$out/synth-train.yaml" ] && engines=espeak-ng; } || true
 case $size in
-  full) engines=${engines:-espeak-ng,mbrola,flite,festival} ;;
+  quick|full) engines=${engines:-espeak-ng,mbrola,flite,festival} ;;
   *) engines=${engines:-espeak-ng} ;;
 esac
 IFS=, read -r -a engine_list <<< "$engines"
