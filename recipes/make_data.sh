@@ -55,10 +55,10 @@ case $size in
   *) echo "make_data: --size must be tiny, quick or full" >&2; exit 2 ;;
 esac
 out=${out:-$root/data/$size}
+# The engines the folder was made with (folders from before --engines are espeak-ng).
+made=$(cat "$out/.engines" 2>/dev/null || { [ -e "$out/synth-train.yaml" ] && echo espeak-ng; } || true)
 # Without --engines: the folder's own (a re-run keeps them), else the size's default.
-[ -n "$engines" ] || engines=$(cat "$out/.engines" 2>/dev/null || true)
-# Folders from before --engines are espeak-ng (their synth-train.yaml is).
-[ -n "$engines" ] || { [ -e "$out/synth-train.yaml" ] && engines=espeak-ng; } || true
+[ -n "$engines" ] || engines=$made
 case $size in
   quick|full) engines=${engines:-espeak-ng,mbrola,flite,festival} ;;
   *) engines=${engines:-espeak-ng} ;;
@@ -196,9 +196,7 @@ write_mix() {  # FILE HELDOUT(0|1)
   } > "$1.tmp.$$"
   mv "$1.tmp.$$" "$1"
 }
-# A folder made with other engines is not silently mixed with new ones
-# (folders from before --engines are espeak-ng).
-made=$(cat "$out/.engines" 2>/dev/null || { [ -e "$out/synth-train.yaml" ] && echo espeak-ng; } || true)
+# A folder made with other engines is not silently mixed with new ones.
 if [ -n "$made" ] && [ "$made" != "$engines" ]; then
   echo "make_data: $out was made with --engines $made, not $engines: use another --out" >&2; exit 1
 fi

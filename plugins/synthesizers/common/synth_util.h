@@ -19,13 +19,13 @@ std::vector<std::string> split_words(const std::string& text);  // on spaces; th
 
 uint64_t splitmix64(uint64_t x);
 
-// int16 samples at `rate` -> floats in [-1, 1] at 16 kHz (soxr, the host's resampler).
 // Words without a start of their own (< 0) share the span from the previous
 // start to the next one (or `total`) by characters; returns which were estimated.
 // starts[0] must be set.
 std::vector<bool> fill_missing_starts(std::vector<double>& starts, const std::vector<std::string>& words,
                                       double total);
 
+// int16 samples at `rate` -> floats in [-1, 1] at 16 kHz (soxr, the host's resampler).
 std::vector<float> to_16k(const std::vector<short>& samples, int rate);
 
 // Word ends at the last 10 ms frame louder than `silence_db` (re. the loudest
