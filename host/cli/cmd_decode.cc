@@ -18,6 +18,7 @@
 #include "host/decode/decode_outputs.h"
 #include "host/decode/decode_prompt.h"
 #include "host/decode/resource_usage.h"
+#include "host/graph/ctc_units.h"
 #include "host/graph/speech_llm.h"
 #include "host/runtime/startup.h"
 #include "host/train/data_mixture.h"
@@ -42,7 +43,8 @@ const char* kUsage =
     "  --input text      the transcript's tokens replace the speech (modality-gap comparison)\n"
     "  --bias-terms F    one domain term per line, appended to the prompt as \" terms: a, b\"\n"
     "  decode.KEY=VALUE  length_penalty, max_tokens_base, max_tokens_per_second, max_tokens_cap,\n"
-    "                    repeat_ngram, repeat_max, device (any other config key overrides too)\n"
+    "                    repeat_ngram, repeat_max, device, search (any other config key overrides too)\n"
+    "  decode.search=ctc the encoder's CTC head alone, greedy: what the encoder hears without the LLM\n"
     "Writes DIR/hyp.jsonl (for `jstip eval --hyp`), DIR/ref.trn, DIR/hyp.trn, DIR/decode_summary.json.";
 
 std::vector<std::string> data_patterns(const cli::Args& args) {
@@ -55,6 +57,7 @@ std::vector<std::string> data_patterns(const cli::Args& args) {
 
 Json options_json(const SearchOptions& s, int64_t batch_size) {
   Json j = Json::object();
+  j.set("search", Json::string(s.ctc_head_only ? "ctc" : "llm"));
   j.set("beam", Json::integer(s.beam));
   j.set("batch_size", Json::integer(batch_size));
   j.set("length_penalty", Json::number(s.length_penalty));
@@ -86,6 +89,10 @@ int run_decode(const cli::Args& args) {
   settings.device = args.get("device", settings.device);
   if (settings.search.beam < 1) throw std::invalid_argument("--beam must be >= 1");
   const torch::Device device = parse_device(settings.device);
+  if (settings.search.ctc_head_only && graph::CtcUnits::from_config(config).kind() != graph::CtcUnits::Kind::Pieces)
+    throw ConfigError(config.where("trainer.ctc_units") +
+                      ": decode.search: ctc writes the CTC head's units as text, which needs trainer.ctc_units: "
+                      "pieces (characters carry no word boundaries)");
 
   DecodeModel loaded = load_decode_model(folder, config, device);
   const Config& resolved = loaded.composition.config;
@@ -98,8 +105,9 @@ int run_decode(const cli::Args& args) {
   job.shards = train::expand_shards(patterns, "--data");
   job.limit = args.get_int("limit", -1);
   job.batch_size = settings.batch_size;
-  spdlog::info("decoding with {} (beam {}, batch {}, {}, task {}, input {}); prompt \"{}\"", folder,
-               settings.search.beam, settings.batch_size, device.str(), args.get("task", "asr"),
+  spdlog::info("decoding with {} ({}, batch {}, {}, task {}, input {}); prompt \"{}\"", folder,
+               settings.search.ctc_head_only ? std::string("the CTC head alone")
+                                             : "beam " + std::to_string(settings.search.beam), settings.batch_size, device.str(), args.get("task", "asr"),
                args.get("input", "speech"), prompt.text());
   reset_cuda_peak(device);
   const bool quiet = args.flag("quiet");

@@ -9,6 +9,7 @@
 #include "host/data/text_normalizer.h"
 #include "host/data/tokenizer.h"
 #include "host/data/utterance.h"
+#include "host/decode/ctc_greedy.h"
 #include "host/decode/decode_prompt.h"
 #include "host/graph/speech_llm.h"
 #include "jstip/llm.h"
@@ -117,6 +118,7 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
   }
   std::vector<graph::PlannedSample> planned;
   for (int64_t b = 0; b < count; ++b) planned.push_back({&prefixes[b], &inputs[b], audio_row_of[b]});
+  if (options_.ctc_head_only) return ctc_hypotheses(speech, audio_rows, std::move(out), start);
   graph::SplicedBatch batch = model_.splice_plans(planned, speech, graph::PadSide::Left);
   const double encode_seconds = seconds_since(start, device_);
 
@@ -135,6 +137,27 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
     u.batch_seconds = batch_seconds;
     u.encode_seconds = encode_seconds;
     u.search_seconds = search_seconds;
+  }
+  return out;
+}
+
+std::vector<DecodedUtterance> BatchDecoder::ctc_hypotheses(const graph::SpeechEmbeddings& speech,
+                                                           const std::vector<int64_t>& audio_rows,
+                                                           std::vector<DecodedUtterance> out, Clock::time_point start) {
+  if (audio_rows.size() != out.size())
+    throw std::invalid_argument("decode.search: ctc reads the encoder's CTC head, so every record needs speech "
+                                "input; '" + out.front().id + "' and its batch were given as text");
+  if (!speech.ctc_logits.defined())
+    throw std::invalid_argument("decode.search: ctc needs an encoder with a CTC head (encoder.ctc_vocab)");
+  std::vector<CtcGreedyPath> paths = ctc_greedy(speech.ctc_logits, speech.encoder_lengths);
+  const double seconds = seconds_since(start, device_);
+  for (size_t r = 0; r < audio_rows.size(); ++r) {
+    DecodedUtterance& u = out[size_t(audio_rows[r])];
+    u.hypothesis.tokens.assign(paths[r].units.begin(), paths[r].units.end());
+    u.hypothesis.log_prob = u.hypothesis.score = paths[r].log_prob;
+    u.hypothesis.ended_with_eos = true;  // a CTC path has no length limit to hit
+    u.text = tokenizer_.decode(std::vector<int>(paths[r].units.begin(), paths[r].units.end()));
+    u.batch_seconds = u.encode_seconds = seconds;
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <torch/types.h>
 
+#include <chrono>
 #include <vector>
 
 #include "host/data/fbank.h"
@@ -16,6 +17,7 @@ class Tokenizer;
 }
 namespace jstip::graph {
 class SpeechLLM;
+struct SpeechEmbeddings;
 }
 
 namespace jstip::decode {
@@ -39,6 +41,11 @@ class BatchDecoder {
   const SearchOptions& options() const { return options_; }
 
  private:
+  // decode.search: ctc: the CTC head's greedy paths as the hypotheses.
+  std::vector<DecodedUtterance> ctc_hypotheses(const graph::SpeechEmbeddings& speech,
+                                               const std::vector<int64_t>& audio_rows, std::vector<DecodedUtterance> out,
+                                               std::chrono::steady_clock::time_point start);
+
   graph::SpeechLLM& model_;
   const DecodePrompt& prompt_;
   const data::Tokenizer& tokenizer_;

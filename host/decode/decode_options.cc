@@ -21,7 +21,8 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   const Config section = config.child("decode");
   static const std::vector<std::string> known = {"beam",           "length_penalty", "max_tokens_base",
                                                  "max_tokens_per_second", "max_tokens_cap", "repeat_ngram",
-                                                 "repeat_max",     "batch_size",     "device"};
+                                                 "repeat_max",     "batch_size",     "device",
+                                                 "search"};
   for (const auto& key : section.keys()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     const std::string suggestion = host::closest_match(key, known);
@@ -38,6 +39,10 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   s.repeat_max = section.get_int("repeat_max", s.repeat_max);
   settings.batch_size = section.get_int("batch_size", settings.batch_size);
   settings.device = section.get_string("device", settings.device);
+  const std::string searcher = section.get_string("search", "llm");
+  if (searcher != "llm" && searcher != "ctc")
+    throw ConfigError(section.where("search") + ": decode.search must be llm or ctc, not '" + searcher + "'");
+  s.ctc_head_only = searcher == "ctc";
   auto require = [&](bool ok, const std::string& key, const std::string& what) {
     if (!ok) throw ConfigError(section.where(key) + ": decode." + key + " must be " + what);
   };

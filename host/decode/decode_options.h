@@ -10,6 +10,7 @@
 //     repeat_max: 2               #   more than this many times (0 = off)
 //     batch_size: 8
 //     device: cpu                 # or cuda, cuda:1
+//     search: llm                 # or ctc: the encoder's CTC head alone (greedy)
 //
 // Absent keys keep these defaults; an unknown key is an error with a suggestion.
 #pragma once

@@ -10,6 +10,9 @@
 namespace jstip::decode {
 
 struct SearchOptions {
+  // decode.search: llm (the default) or ctc, the encoder's CTC head alone,
+  // greedy (ctc_greedy.h): what the encoder hears without the LLM.
+  bool ctc_head_only = false;
   int64_t beam = 1;             // 1 = greedy
   double length_penalty = 1.0;  // alpha: hypotheses are ranked by log p / max(1, length)^alpha
 

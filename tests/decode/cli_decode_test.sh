@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `jstip train` for 3 steps on a tiny espeak-ng corpus, then `jstip decode` on
-# it (greedy, beam with text input, spoken QA with bias terms), then
+# it (greedy, beam with text input, spoken QA with bias terms, the CTC head), then
 # `jstip eval --hyp` on each output: the files exist, parse and line up.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
@@ -20,6 +20,7 @@ output_dir: $work/run
 tokenizer: {model: $work/tok.model}
 interleaver: {type: asr}
 llm: {vocab_size: 320}
+encoder: {ctc_vocab: 301}   # a CTC head (300 pieces + blank) for decode.search=ctc
 data:
   max_frames_per_batch: 1500
   max_utterances_per_batch: 3
@@ -71,6 +72,17 @@ grep -q '"prompt": *"answer the question terms: aspirin, warfarin"' qa_out/decod
 grep -q '"answers":\["paris","paris france"\]' qa_out/hyp.jsonl || fail "answers not written: $(cat qa_out/hyp.jsonl)"
 "$jstip" eval --hyp qa_out/hyp.jsonl --task qa | tee qa_eval.log
 grep -q '^questions *2' qa_eval.log || fail "eval --task qa did not score 2 questions"
+
+# The encoder's CTC head alone (decode.search=ctc): one greedy path per record, scored by eval.
+"$jstip" decode run --data shards/*.shard --out ctc --batch 2 --limit 5 decode.search=ctc > ctc.log
+grep -q '"search":"ctc"' <(tr -d ' \n' < ctc/decode_summary.json) || fail "search not in the summary"
+[ "$(wc -l < ctc/hyp.jsonl)" -eq 5 ] || fail "ctc hyp.jsonl does not have 5 lines"
+"$jstip" eval --hyp ctc/hyp.jsonl > /dev/null
+if "$jstip" decode run --data shards/*.shard --out x --input text decode.search=ctc 2> err.log; then
+  fail "ctc search with text input accepted"; fi
+grep -q "needs speech" err.log || fail "error does not say the CTC head needs speech: $(cat err.log)"
+if "$jstip" decode run --data shards/*.shard --out x decode.search=lm 2> err.log; then fail "decode.search=lm accepted"; fi
+grep -q "decode.search must be llm or ctc" err.log || fail "bad decode.search not named: $(cat err.log)"
 
 # Errors name what is wrong.
 if "$jstip" decode nowhere --data shards/*.shard --out x 2> err.log; then fail "a missing checkpoint was accepted"; fi
