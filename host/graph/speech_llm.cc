@@ -28,9 +28,9 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
   normalize_features_ = norm == "utterance";
   if (composition.config.has("speech"))
     for (const auto& key : composition.config.child("speech").keys())
-      if (key != "compress")
+      if (key != "compress" && key != "posterior_embedding")
         throw ConfigError(composition.config.child("speech").where(key) + ": unknown speech key '" + key +
-                          "'; the speech section takes: compress");
+                          "'; the speech section takes: compress, posterior_embedding");
   const std::string compress = composition.config.get_string("speech.compress", "none");
   if (compress != "ctc" && compress != "none")
     throw ConfigError(composition.config.where("speech.compress") + ": compress must be ctc or none, not '" +
@@ -40,6 +40,15 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
     throw ConfigError(composition.config.where("speech.compress") +
                       ": speech.compress: ctc keeps the frames where the encoder's CTC head fires, but encoder '" +
                       composition.plugin_name("encoder") + "' has no CTC head: set encoder.ctc_vocab");
+  posterior_embedding_ = composition.config.get_bool("speech.posterior_embedding", false);
+  if (posterior_embedding_ && !compress_by_ctc_)
+    throw ConfigError(composition.config.where("speech.posterior_embedding") +
+                      ": speech.posterior_embedding adds the embeddings of the CTC head's units to the vectors "
+                      "speech.compress: ctc keeps; set speech.compress: ctc");
+  if (posterior_embedding_ && composition.config.get_string("trainer.ctc_units", "pieces") != "pieces")
+    throw ConfigError(composition.config.where("speech.posterior_embedding") +
+                      ": speech.posterior_embedding needs a CTC head over the tokenizer's pieces "
+                      "(trainer.ctc_units: pieces), whose ids are the LLM's token ids");
 }
 
 torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch::Tensor& lengths) {
@@ -63,7 +72,24 @@ SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const t
   }
   CtcCompressed kept = compress_by_ctc(encoded.hidden, encoded.lengths, encoded.ctc_logits);
   ProjectorOutput projected = projector_->project(kept.hidden, kept.lengths);
+  if (posterior_embedding_)
+    projected.embeddings = projected.embeddings + posterior_embeddings(encoded.ctc_logits, encoded.lengths);
   return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, kept.runs_before};
+}
+
+torch::Tensor SpeechLLM::posterior_embeddings(const torch::Tensor& ctc_logits, const torch::Tensor& lengths) {
+  const int64_t units = ctc_logits.size(-1) - 1;  // the blank is last
+  if (units > llm_->vocab_size())
+    throw std::invalid_argument("speech.posterior_embedding: the CTC head has " + std::to_string(units) +
+                                " units besides the blank but the LLM only " + std::to_string(llm_->vocab_size()) +
+                                " tokens; encoder.ctc_vocab must be the tokenizer size + 1");
+  // Each kept run's mean posterior (the same runs compress_by_ctc keeps), blank dropped.
+  auto posteriors = torch::softmax(ctc_logits, -1);
+  auto run_posteriors = compress_by_ctc(posteriors, lengths, ctc_logits).hidden.narrow(-1, 0, units);
+  const auto device = llm_->parameters().front().device();
+  auto table = llm_->embed(torch::arange(units, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(0))
+                   .squeeze(0);  // [units, H]
+  return torch::matmul(run_posteriors.to(table.dtype()), table);
 }
 
 SplicedBatch SpeechLLM::splice_plans(const std::vector<PlannedSample>& samples, const SpeechEmbeddings& speech,

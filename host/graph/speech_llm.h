@@ -47,7 +47,8 @@ class SpeechLLM : public torch::nn::Module {
   // over its valid frames; config `data.feature_norm: utterance`, the
   // default, or `none`), in training and decoding alike. With
   // `speech.compress: ctc` the projector reads only the encoder frames where
-  // the CTC head fires (ctc_compression.h).
+  // the CTC head fires (ctc_compression.h); with `speech.posterior_embedding:
+  // true` each of them also gets posterior_embeddings().
   SpeechEmbeddings encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths);
 
   // Plans -> one LLM input batch (see plan_executor.h).
@@ -63,12 +64,19 @@ class SpeechLLM : public torch::nn::Module {
   LanguageModel& llm() { return *llm_; }
 
  private:
+  // The LLM's input embeddings averaged under each kept run's mean CTC
+  // posterior (blank dropped), [B, K, H]: next to the acoustic vector the LLM
+  // reads the text embedding of what the encoder heard, so speech starts out
+  // close to text in the LLM's input space (LegoSLM, Ma et al. 2025).
+  torch::Tensor posterior_embeddings(const torch::Tensor& ctc_logits, const torch::Tensor& lengths);
+
   std::shared_ptr<SpeechEncoder> encoder_;
   std::shared_ptr<Projector> projector_;
   std::shared_ptr<LanguageModel> llm_;
   FrameMapper mapper_;
   bool normalize_features_ = true;
   bool compress_by_ctc_ = false;
+  bool posterior_embedding_ = false;
 };
 
 // Per-utterance mean/variance normalization of padded features [B, T, F]

@@ -10,6 +10,7 @@
 #include "host/runtime/composition.h"
 #include "host/runtime/config_loader.h"
 #include "jstip/config.h"
+#include "jstip/llm.h"
 
 namespace {
 
@@ -106,7 +107,49 @@ TEST(CtcCompression, SpeechLlmProjectsOnlyTheFiredFrames) {
   EXPECT_TRUE(torch::equal(batch.embeddings[0], speech.embeddings[0].slice(0, first, first + expected)));
 }
 
+TEST(CtcCompression, PosteriorEmbeddingAddsTheLlmEmbeddingOfEachRunsMeanPosterior) {
+  const std::vector<std::string> base = {"speech.compress=ctc", "encoder.ctc_vocab=256", "projector.stack=1"};
+  auto with_overrides = base;
+  with_overrides.push_back("speech.posterior_embedding=true");
+  torch::manual_seed(0);
+  graph::SpeechLLM plain(compose_compressed(base));
+  torch::manual_seed(0);
+  graph::SpeechLLM with(compose_compressed(with_overrides));
+  plain.eval();
+  with.eval();
+  torch::NoGradGuard no_grad;
+  auto features = torch::randn({1, 120, 80});
+  auto lengths = torch::tensor({120}, torch::kLong);
+  auto a = plain.encode_speech(features, lengths), b = with.encode_speech(features, lengths);
+  ASSERT_TRUE(torch::equal(a.ctc_logits, b.ctc_logits)) << "the two models differ beyond the option";
+  ASSERT_TRUE(torch::equal(a.lengths, b.lengths));
+  // Expected, frame by frame: each run's frames are those whose best unit is
+  // not blank and that fall after the run's start (runs_before).
+  const int64_t units = b.ctc_logits.size(2) - 1, frames = b.encoder_lengths[0].item<int64_t>();
+  auto posteriors = torch::softmax(b.ctc_logits[0], -1);
+  auto best = b.ctc_logits[0].argmax(-1);
+  auto table = with.llm().embed(torch::arange(units).unsqueeze(0)).squeeze(0);
+  auto sums = torch::zeros({a.lengths[0].item<int64_t>(), units});
+  auto counts = torch::zeros({a.lengths[0].item<int64_t>(), 1});
+  for (int64_t t = 0; t < frames; ++t) {
+    if (best[t].item<int64_t>() == units) continue;
+    const int64_t run = b.runs_before[0][t + 1].item<int64_t>() - 1;
+    sums[run] += posteriors[t].slice(0, 0, units);
+    counts[run] += 1;
+  }
+  ASSERT_GT(counts.min().item<float>(), 0) << "every run has frames";
+  auto expected = torch::matmul(sums / counts, table);
+  auto added = b.embeddings[0] - a.embeddings[0];
+  EXPECT_TRUE(torch::allclose(added, expected, 1e-4, 1e-5)) << (added - expected).abs().max();
+}
+
 TEST(CtcCompression, ConfigErrorsNameTheKey) {
+  try {
+    graph::SpeechLLM model(compose_compressed({"speech.posterior_embedding=true", "encoder.ctc_vocab=256"}));
+    FAIL() << "posterior_embedding without compression was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("speech.compress: ctc"), std::string::npos) << e.what();
+  }
   try {
     graph::SpeechLLM model(compose_compressed({"speech.compress=ctc"}));
     FAIL() << "an encoder without a CTC head was accepted";
