@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
+#include "host/data/spec_augment.h"
 #include "host/graph/ctc_compression.h"
 #include "host/runtime/composition.h"
 #include "jstip/config.h"
@@ -28,9 +31,11 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
   normalize_features_ = norm == "utterance";
   if (composition.config.has("speech"))
     for (const auto& key : composition.config.child("speech").keys())
-      if (key != "compress" && key != "posterior_embedding")
+      if (key != "compress" && key != "posterior_embedding" && key != "spec_augment")
         throw ConfigError(composition.config.child("speech").where(key) + ": unknown speech key '" + key +
-                          "'; the speech section takes: compress, posterior_embedding");
+                          "'; the speech section takes: compress, posterior_embedding, spec_augment");
+  if (composition.config.has("speech.spec_augment"))
+    spec_augment_ = spec_augment_options(composition.config.child("speech.spec_augment"));
   const std::string compress = composition.config.get_string("speech.compress", "none");
   if (compress != "ctc" && compress != "none")
     throw ConfigError(composition.config.where("speech.compress") + ": compress must be ctc or none, not '" +
@@ -51,6 +56,29 @@ SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_se
                       "(trainer.ctc_units: pieces), whose ids are the LLM's token ids");
 }
 
+std::optional<data::SpecAugmentOptions> spec_augment_options(const Config& section) {
+  if (!section.is_map())
+    throw ConfigError(section.where() + ": speech.spec_augment must be a map (num_freq_masks, max_freq_width, "
+                      "num_time_masks, max_time_width, max_time_ratio; {} for the defaults)");
+  static const std::vector<std::string> known = {"num_freq_masks", "max_freq_width", "num_time_masks",
+                                                 "max_time_width", "max_time_ratio"};
+  for (const auto& key : section.keys())
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      throw ConfigError(section.where(key) + ": unknown speech.spec_augment key '" + key +
+                        "'; it takes num_freq_masks, max_freq_width, num_time_masks, max_time_width, max_time_ratio");
+  data::SpecAugmentOptions options;
+  options.num_freq_masks = section.get_int("num_freq_masks", options.num_freq_masks);
+  options.max_freq_width = section.get_int("max_freq_width", options.max_freq_width);
+  options.num_time_masks = section.get_int("num_time_masks", options.num_time_masks);
+  options.max_time_width = section.get_int("max_time_width", options.max_time_width);
+  options.max_time_ratio = section.get_double("max_time_ratio", options.max_time_ratio);
+  for (const auto* key : {"num_freq_masks", "max_freq_width", "num_time_masks", "max_time_width"})
+    if (section.get_int(key, 0) < 0) throw ConfigError(section.where(key) + ": speech.spec_augment." + key + " must be >= 0");
+  if (options.max_time_ratio < 0 || options.max_time_ratio > 1)
+    throw ConfigError(section.where("max_time_ratio") + ": speech.spec_augment.max_time_ratio must be in [0, 1]");
+  return options;
+}
+
 torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch::Tensor& lengths) {
   const auto frames = features.size(1);
   auto valid = torch::arange(frames, lengths.options()).unsqueeze(0) < lengths.unsqueeze(1);  // [B, T]
@@ -63,9 +91,15 @@ torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch
 }
 
 SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths) {
-  EncoderOutput encoded = encoder_->encode(
-      normalize_features_ ? normalize_per_utterance(features, feature_lengths.to(features.device())) : features,
-      feature_lengths);
+  torch::Tensor input =
+      normalize_features_ ? normalize_per_utterance(features, feature_lengths.to(features.device())) : features;
+  if (spec_augment_ && is_training()) {
+    // The seed comes from torch's generator, which the trainer seeds every
+    // step (as for dropout): the same masks after a resume.
+    const auto seed = static_cast<uint64_t>(torch::randint(1LL << 62, {1}, torch::kLong).item<int64_t>());
+    input = data::spec_augment(input.cpu(), feature_lengths.cpu(), *spec_augment_, seed).to(input.device());
+  }
+  EncoderOutput encoded = encoder_->encode(input, feature_lengths);
   if (!compress_by_ctc_) {
     ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
     return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, {}};

@@ -7,8 +7,11 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <optional>
 
+#include "host/data/spec_augment.h"
 #include "host/graph/plan_executor.h"
+#include "jstip/config.h"
 
 namespace jstip {
 class SpeechEncoder;
@@ -45,7 +48,9 @@ class SpeechLLM : public torch::nn::Module {
   // Runs encoder and projector once over the padded features of a batch.
   // Features are first normalized per utterance (mean 0, variance 1 per bin
   // over its valid frames; config `data.feature_norm: utterance`, the
-  // default, or `none`), in training and decoding alike. With
+  // default, or `none`), in training and decoding alike; in training mode
+  // `speech.spec_augment` then masks frequency bands and stretches of time
+  // (host/data/spec_augment.h). With
   // `speech.compress: ctc` the projector reads only the encoder frames where
   // the CTC head fires (ctc_compression.h); with `speech.posterior_embedding:
   // true` each of them also gets posterior_embeddings().
@@ -77,7 +82,11 @@ class SpeechLLM : public torch::nn::Module {
   bool normalize_features_ = true;
   bool compress_by_ctc_ = false;
   bool posterior_embedding_ = false;
+  std::optional<data::SpecAugmentOptions> spec_augment_;  // speech.spec_augment, training only
 };
+
+// speech.spec_augment (a map; {} = the defaults of SpecAugmentOptions). Errors name the key.
+std::optional<data::SpecAugmentOptions> spec_augment_options(const Config& section);
 
 // Per-utterance mean/variance normalization of padded features [B, T, F]
 // over each row's first lengths[b] frames; padding stays 0.

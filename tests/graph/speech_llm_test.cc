@@ -104,3 +104,38 @@ TEST(FeatureNorm, NormalizesEachRowOverItsOwnFrames) {
   auto expected = torch::tensor({-s, s, 0.0f, -t, 0.0f, t}).view({2, 3, 1});
   EXPECT_TRUE(torch::allclose(out, expected, 1e-4, 1e-5)) << out;
 }
+
+// speech.spec_augment masks the encoder's input in training mode only, the
+// same way for the same torch seed (the trainer seeds it every step).
+TEST(SpecAugment, MasksTrainingInputOnlyAndFollowsTheTorchSeed) {
+  torch::manual_seed(0);
+  jstip::graph::SpeechLLM model(compose_tiny(
+      {"encoder.dropout=0", "speech.spec_augment={num_time_masks: 2, max_time_width: 20, max_time_ratio: 0.5}"}));
+  auto features = torch::randn({2, 120, 80});
+  auto lengths = torch::tensor({120, 90}, torch::kLong);
+  torch::NoGradGuard no_grad;
+  model.eval();
+  auto clean = model.encode_speech(features, lengths).embeddings;
+  EXPECT_TRUE(torch::equal(clean, model.encode_speech(features, lengths).embeddings));
+  model.train();
+  torch::manual_seed(7);
+  auto masked = model.encode_speech(features, lengths).embeddings;
+  torch::manual_seed(7);
+  auto again = model.encode_speech(features, lengths).embeddings;
+  torch::manual_seed(8);
+  auto other = model.encode_speech(features, lengths).embeddings;
+  EXPECT_FALSE(torch::allclose(clean, masked)) << "training mode did not mask";
+  EXPECT_TRUE(torch::equal(masked, again)) << "the same seed gave different masks";
+  EXPECT_FALSE(torch::equal(masked, other)) << "another seed gave the same masks";
+}
+
+TEST(SpecAugment, ConfigErrorsNameTheKey) {
+  try {
+    jstip::graph::SpeechLLM model(compose_tiny({"speech.spec_augment={num_time_mask: 2}"}));
+    FAIL() << "a misspelled key was accepted";
+  } catch (const jstip::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("num_time_mask"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(jstip::graph::SpeechLLM(compose_tiny({"speech.spec_augment={max_time_ratio: 2}"})), jstip::ConfigError);
+  EXPECT_THROW(jstip::graph::SpeechLLM(compose_tiny({"speech.spec_augment=true"})), jstip::ConfigError);
+}
