@@ -10,6 +10,7 @@
 #      and score it on the general, medical and held-out-voice test sets
 #      (jstip compare: OUT/results.md, OUT/*.png)
 #   4. zero-shot spoken QA: the same questions as speech and as text (the modality gap)
+#   5. the encoder's CTC head alone on the test sets (decode.search=ctc): what the LLM adds
 #
 # OUT defaults to runs/SIZE, DATA to data/SIZE. Finished steps are reused (a re-run only prints the results).
 set -euo pipefail
@@ -80,11 +81,27 @@ for input in speech text; do
   fi
 done
 
+# The encoder's CTC head alone on the same test sets: what the LLM adds.
+if grep -q 'ctc_vocab' "$run/config.yaml"; then
+  for set in general medical heldout; do
+    ctc=$out/ctc/$set
+    if [ ! -f "$ctc/eval.txt" ]; then
+      "$jstip" decode "$run" --data "$data/test_$set/*.shard" --out "$ctc" --limit "$limit" --quiet decode.search=ctc
+      "$jstip" eval --hyp "$ctc/hyp.jsonl" --out "$ctc" > "$ctc/eval.txt"
+    fi
+  done
+fi
+
 echo
 echo "== $name on $data: $(( $(date +%s) - start )) s =="
 sed -n '/^## /,$p' "$out/results.md" | sed -n '1,40p'
 for input in speech text; do
   printf 'spoken QA, questions as %-6s: %s\n' "$input" \
     "$(grep -E '^answer containment' "$out/qa/$input/eval.txt" | tr -s ' ')"
+done
+for set in general medical heldout; do
+  if [ -f "$out/ctc/$set/eval.txt" ]; then
+    printf 'CTC head alone, %-8s: %s\n' "$set" "$(grep -E '^WER' "$out/ctc/$set/eval.txt" | tr -s ' ')"
+  fi
 done
 echo "tables and plots: $out/results.md, $out/*.png"
