@@ -55,7 +55,12 @@ std::vector<float> mix_to_mono(const Audio& audio) {
 
 std::vector<float> load_audio_16k(const std::string& path, double start, double end) {
   Audio audio = read_audio(path, start, end);
-  return resample(mix_to_mono(audio), audio.sample_rate, kSampleRate);
+  std::vector<float> out = resample(mix_to_mono(audio), audio.sample_rate, kSampleRate);
+  // Empty pcm16 means a text-only record: say so here instead.
+  if (out.empty())
+    throw AudioError(path + ": audio too short: " + std::to_string(audio.frames()) + " samples at " +
+                     std::to_string(audio.sample_rate) + " Hz give none at " + std::to_string(kSampleRate) + " Hz");
+  return out;
 }
 
 void write_audio(const std::string& path, const std::vector<float>& mono, int sample_rate) {

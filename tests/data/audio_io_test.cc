@@ -123,6 +123,24 @@ TEST(AudioIo, ClearErrors) {
   EXPECT_THROW(resample({0.1f}, 0, 16000), AudioError);
 }
 
+// Found by fuzzing (fuzz/corpus/wav_reader/crash-resample-to-nothing.wav):
+// a clip that gives no sample at 16 kHz crashed inside soxr.
+TEST(Resample, TooShortForOneOutputSampleGivesNone) {
+  EXPECT_TRUE(resample({0.25f}, 48000, 16000).empty());
+  EXPECT_EQ(resample({0.25f, 0.5f}, 48000, 16000).size(), 1u);
+}
+
+TEST(AudioIo, AudioTooShortFor16kIsAnErrorNamingTheFile) {
+  testing::ScratchDir dir("audio-too-short");
+  write_audio(dir.path("one.wav"), {0.25f}, 48000);
+  try {
+    load_audio_16k(dir.path("one.wav"));
+    FAIL() << "one sample at 48 kHz loaded";
+  } catch (const AudioError& e) {
+    EXPECT_NE(std::string(e.what()).find("one.wav: audio too short"), std::string::npos) << e.what();
+  }
+}
+
 TEST(AudioIo, Pcm16RoundTripAndClipping) {
   const std::vector<float> x = {0.0f, 0.5f, -0.5f, 1.5f, -2.0f, 1.0f / 32768};
   const auto back = from_pcm16(to_pcm16(x));
