@@ -9,6 +9,7 @@
 // dump (checkpoints store the config this way).
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -46,8 +47,9 @@ PluginInfo schema() {
 
 const std::string& temp_dir() {
   static const std::string dir = [] {
-    char name[] = "/tmp/jstip-fuzz-config-XXXXXX";
+    static char name[] = "/tmp/jstip-fuzz-config-XXXXXX";  // static: still there at exit
     if (!::mkdtemp(name)) std::abort();
+    std::atexit([] { std::filesystem::remove_all(name); });
     return std::string(name);
   }();
   return dir;
