@@ -143,6 +143,20 @@ TEST(AudioIo, AudioTooShortFor16kIsAnErrorNamingTheFile) {
   }
 }
 
+// Found by fuzzing (fuzz/corpus/wav_reader/crash-1hz-upsampling.wav): a
+// header claiming 1 Hz made load_audio_16k upsample 16000-fold.
+TEST(AudioIo, SampleRateTooLowForSpeechIsAnErrorNamingTheFile) {
+  testing::ScratchDir dir("audio-low-rate");
+  write_audio(dir.path("1hz.wav"), std::vector<float>(100, 0.25f), 1);
+  EXPECT_EQ(read_audio(dir.path("1hz.wav")).sample_rate, 1);  // the reader itself takes any rate
+  try {
+    load_audio_16k(dir.path("1hz.wav"));
+    FAIL() << "1 Hz audio was upsampled";
+  } catch (const AudioError& e) {
+    EXPECT_NE(std::string(e.what()).find("1hz.wav: sample rate 1 Hz is below 1000 Hz"), std::string::npos) << e.what();
+  }
+}
+
 // Caps the address space 1 GiB above what the process maps now, so that an
 // allocation of the size a lying header claims fails at once, on any machine.
 class AddressSpaceLimit {
