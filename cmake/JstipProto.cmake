@@ -1,10 +1,16 @@
 # Protocol Buffers for on-disk records and log formats (proto/).
 find_package(Protobuf REQUIRED)
 
-# jstip_protoc(<name> <out-var>): proto/<name>.proto -> ${PROJECT_BINARY_DIR}/proto/<name>.pb.{h,cc},
-# included as "proto/<name>.pb.h"; sets <out-var> to the generated .cc.
+# jstip_protoc(<name> <out-var> [<root>]): proto/<name>.proto -> <root>/proto/<name>.pb.{h,cc}
+# (<root> defaults to ${PROJECT_BINARY_DIR}), included as "proto/<name>.pb.h";
+# sets <out-var> to the generated .cc. A second <root> gives a second copy
+# (fuzz/ compiles its own, instrumented).
 function(jstip_protoc name out_var)
-  set(out_dir ${PROJECT_BINARY_DIR}/proto)
+  set(root ${PROJECT_BINARY_DIR})
+  if(ARGC GREATER 2)
+    set(root ${ARGV2})
+  endif()
+  set(out_dir ${root}/proto)
   file(MAKE_DIRECTORY ${out_dir})
   add_custom_command(
     OUTPUT ${out_dir}/${name}.pb.h ${out_dir}/${name}.pb.cc

@@ -33,10 +33,20 @@ Audio read_audio(const std::string& path, double start, double end) {
   Audio audio;
   audio.sample_rate = info.samplerate;
   audio.channels = info.channels;
-  audio.samples.resize(size_t(last - first) * info.channels);
-  const sf_count_t got = sf_readf_float(file, audio.samples.data(), last - first);
-  if (got != last - first)
-    throw AudioError(path + ": short read: " + std::to_string(got) + " of " + std::to_string(last - first) + " frames");
+  // Memory grows with what is decoded, not with what the header claims: a
+  // 128-byte FLAC can claim 37 hours (found by fuzzing).
+  const sf_count_t want = last - first;
+  const sf_count_t block = std::max<sf_count_t>(1, (sf_count_t(1) << 20) / info.channels);
+  sf_count_t got = 0;
+  while (got < want) {
+    const sf_count_t n = std::min(block, want - got);
+    audio.samples.resize(size_t(got + n) * info.channels);
+    const sf_count_t read = sf_readf_float(file, audio.samples.data() + size_t(got) * info.channels, n);
+    got += std::max<sf_count_t>(read, 0);
+    if (read < n) break;
+  }
+  if (got != want)
+    throw AudioError(path + ": short read: " + std::to_string(got) + " of " + std::to_string(want) + " frames");
   return audio;
 }
 
@@ -55,7 +65,17 @@ std::vector<float> mix_to_mono(const Audio& audio) {
 
 std::vector<float> load_audio_16k(const std::string& path, double start, double end) {
   Audio audio = read_audio(path, start, end);
-  return resample(mix_to_mono(audio), audio.sample_rate, kSampleRate);
+  // Below this no file holds speech, and upsampling multiplies memory and
+  // time by 16000 / rate (a 1 Hz header took seconds per 100 frames; found by fuzzing).
+  if (audio.sample_rate < kMinSampleRate)
+    throw AudioError(path + ": sample rate " + std::to_string(audio.sample_rate) + " Hz is below " +
+                     std::to_string(kMinSampleRate) + " Hz (a damaged header?)");
+  std::vector<float> out = resample(mix_to_mono(audio), audio.sample_rate, kSampleRate);
+  // Empty pcm16 means a text-only record: say so here instead.
+  if (out.empty())
+    throw AudioError(path + ": audio too short: " + std::to_string(audio.frames()) + " samples at " +
+                     std::to_string(audio.sample_rate) + " Hz give none at " + std::to_string(kSampleRate) + " Hz");
+  return out;
 }
 
 void write_audio(const std::string& path, const std::vector<float>& mono, int sample_rate) {

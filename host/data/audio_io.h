@@ -9,6 +9,7 @@
 namespace jstip::data {
 
 constexpr int kSampleRate = 16000;
+constexpr int kMinSampleRate = 1000;  // load_audio_16k refuses lower rates
 
 class AudioError : public std::runtime_error {
  public:
@@ -29,7 +30,8 @@ Audio read_audio(const std::string& path, double start = 0, double end = 0);
 // Average of the channels.
 std::vector<float> mix_to_mono(const Audio& audio);
 
-// read_audio + mix_to_mono + resample to 16 kHz.
+// read_audio + mix_to_mono + resample to 16 kHz; a rate below
+// kMinSampleRate, or audio too short to give one sample at 16 kHz, is an AudioError.
 std::vector<float> load_audio_16k(const std::string& path, double start = 0, double end = 0);
 
 // 16-bit PCM WAV, or FLAC when the name ends in .flac; written to a temp

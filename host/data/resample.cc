@@ -15,6 +15,9 @@ std::vector<float> resample(const std::vector<float>& mono, double from_rate, do
                      std::to_string(to_rate));
   if (from_rate == to_rate || mono.empty()) return mono;
   const size_t out_len = size_t(std::llround(double(mono.size()) * to_rate / from_rate));
+  // Too short to give one sample: soxr_oneshot crashes on the null buffer
+  // of an empty vector (found by fuzzing).
+  if (out_len == 0) return {};
   std::vector<float> out(out_len);
   size_t done = 0;
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);

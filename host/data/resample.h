@@ -5,6 +5,7 @@
 
 namespace jstip::data {
 
+// Empty when the input is too short to give one output sample.
 std::vector<float> resample(const std::vector<float>& mono, double from_rate, double to_rate);
 
 }  // namespace jstip::data

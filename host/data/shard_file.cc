@@ -112,6 +112,18 @@ ShardReader::ShardReader(std::string path, ShardReadOptions options)
     : path_(std::move(path)), options_(options) {
   file_ = std::fopen(path_.c_str(), "rb");
   if (!file_) throw ShardError(path_, -1, "cannot open: " + errno_text());
+  try {
+    read_header();
+  } catch (...) {
+    // No destructor runs for a constructor that throws: without this every
+    // rejected shard kept its file open (found by fuzzing).
+    std::fclose(file_);
+    file_ = nullptr;
+    throw;
+  }
+}
+
+void ShardReader::read_header() {
   std::fseek(file_, 0, SEEK_END);
   file_size_ = uint64_t(std::ftell(file_));
   std::fseek(file_, 0, SEEK_SET);

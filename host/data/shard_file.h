@@ -83,6 +83,7 @@ class ShardReader {
 
  private:
   enum class Status { Ok, End, Bad, Unrecoverable };
+  void read_header();  // checks it; sets file_size_ and header_count_
   Status read_record(std::string* payload, std::string* why);
 
   std::string path_;

@@ -1,6 +1,7 @@
 #include "jstip/config.h"
 
 #include <cerrno>
+#include <cmath>  // HUGE_VAL (was found only through the torch precompiled header)
 #include <cstdlib>
 
 namespace jstip {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <sndfile.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
@@ -121,6 +123,84 @@ TEST(AudioIo, ClearErrors) {
   }
   EXPECT_THROW(write_audio(dir.path("none.wav"), {}, 16000), AudioError);
   EXPECT_THROW(resample({0.1f}, 0, 16000), AudioError);
+}
+
+// Found by fuzzing (fuzz/corpus/wav_reader/crash-resample-to-nothing.wav):
+// a clip that gives no sample at 16 kHz crashed inside soxr.
+TEST(Resample, TooShortForOneOutputSampleGivesNone) {
+  EXPECT_TRUE(resample({0.25f}, 48000, 16000).empty());
+  EXPECT_EQ(resample({0.25f, 0.5f}, 48000, 16000).size(), 1u);
+}
+
+TEST(AudioIo, AudioTooShortFor16kIsAnErrorNamingTheFile) {
+  testing::ScratchDir dir("audio-too-short");
+  write_audio(dir.path("one.wav"), {0.25f}, 48000);
+  try {
+    load_audio_16k(dir.path("one.wav"));
+    FAIL() << "one sample at 48 kHz loaded";
+  } catch (const AudioError& e) {
+    EXPECT_NE(std::string(e.what()).find("one.wav: audio too short"), std::string::npos) << e.what();
+  }
+}
+
+// Found by fuzzing (fuzz/corpus/wav_reader/crash-1hz-upsampling.wav): a
+// header claiming 1 Hz made load_audio_16k upsample 16000-fold.
+TEST(AudioIo, SampleRateTooLowForSpeechIsAnErrorNamingTheFile) {
+  testing::ScratchDir dir("audio-low-rate");
+  write_audio(dir.path("1hz.wav"), std::vector<float>(100, 0.25f), 1);
+  EXPECT_EQ(read_audio(dir.path("1hz.wav")).sample_rate, 1);  // the reader itself takes any rate
+  try {
+    load_audio_16k(dir.path("1hz.wav"));
+    FAIL() << "1 Hz audio was upsampled";
+  } catch (const AudioError& e) {
+    EXPECT_NE(std::string(e.what()).find("1hz.wav: sample rate 1 Hz is below 1000 Hz"), std::string::npos) << e.what();
+  }
+}
+
+// Caps the address space 1 GiB above what the process maps now, so that an
+// allocation of the size a lying header claims fails at once, on any machine.
+class AddressSpaceLimit {
+ public:
+  AddressSpaceLimit() {
+    ::getrlimit(RLIMIT_AS, &old_);
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    struct rlimit limit = old_;
+    limit.rlim_cur = rlim_t(pages) * ::sysconf(_SC_PAGESIZE) + (rlim_t(1) << 30);
+    ::setrlimit(RLIMIT_AS, &limit);
+  }
+  ~AddressSpaceLimit() { ::setrlimit(RLIMIT_AS, &old_); }
+
+ private:
+  struct rlimit old_ {};
+};
+
+// Found by fuzzing (fuzz/corpus/wav_reader/crash-flac-claims-37-hours.flac):
+// read_audio allocated what the header claimed before reading, so a tiny
+// FLAC claiming 2^32 samples asked for 16 GiB.
+TEST(AudioIo, HeaderClaimingMoreAudioThanTheFileHoldsIsAShortRead) {
+  testing::ScratchDir dir("audio-lying-header");
+  const std::string path = dir.path("lying.flac");
+  write_audio(path, sine(440, 16000, 0.1), 16000);
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  char bytes[26];
+  file.read(bytes, 26);
+  ASSERT_EQ(std::string(bytes, 4), "fLaC");
+  // STREAMINFO's 36-bit total sample count: low nibble of byte 21, bytes 22-25.
+  bytes[21] = char((uint8_t(bytes[21]) & 0xF0) | 0x01);
+  bytes[22] = bytes[23] = bytes[24] = bytes[25] = 0;
+  file.seekp(0);
+  file.write(bytes, 26);
+  file.close();
+  AddressSpaceLimit limit;
+  try {
+    read_audio(path);
+    FAIL() << "a file claiming 2^32 samples loaded";
+  } catch (const AudioError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("lying.flac: short read: "), std::string::npos) << what;
+    EXPECT_NE(what.find(" of 4294967296 frames"), std::string::npos) << what;
+  }
 }
 
 TEST(AudioIo, Pcm16RoundTripAndClipping) {

@@ -158,6 +158,19 @@ TEST(ShardFile, DamagedHeaderAndForeignFilesAreRejected) {
   }
 }
 
+// Found by fuzzing: a shard rejected at its header kept its file open, so a
+// scan over many damaged shards ran out of file descriptors.
+TEST(ShardFile, RejectedHeaderClosesTheFile) {
+  testing::ScratchDir dir("shard-header-fd");
+  std::ofstream(dir.path("bad.shard")) << "not a shard";
+  const auto open_files = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator());
+  };
+  const auto before = open_files();
+  for (int i = 0; i < 50; ++i) EXPECT_THROW({ ShardReader reader(dir.path("bad.shard")); }, ShardError);
+  EXPECT_EQ(open_files(), before);
+}
+
 TEST(ShardFile, RandomAccessByOffset) {
   testing::ScratchDir dir("shard-random");
   write_shard(dir.path("h.shard"), 4);
