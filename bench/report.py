@@ -126,6 +126,7 @@ def build(work):
                           "decode_batch1": decode_summary(work, "decode_b1"),
                           "decode_batch16": decode_summary(work, "decode_b16"),
                           "first_utterance": first_vs_steady(work)}
+    r["equivalence"] = py.get("cases", {}).get("equivalence", {})
     r["targets"] = targets(r)
     return r
 
@@ -285,8 +286,40 @@ def markdown(r, command, seconds):
         out.append(f"\nFirst utterance vs steady state (`jstip decode --batch 1`, the same audio {fu['utterances']} "
                    f"times, output tokens {fu['output_tokens']}): first {fu['first_seconds'] * 1e3:.0f} ms, median of "
                    f"the rest {fu['steady_median_seconds'] * 1e3:.0f} ms, ratio {fu['ratio']:.2f}.")
-    out += ["", "Raw figures: `performance.json` next to this page.", ""]
+    out += ["", "## Reading these figures", ""] + notes(r) + ["", "Raw figures: `performance.json` next to this page.", ""]
     return "\n".join(out)
+
+
+def notes(r):
+    """Short explanations that hold for any run; the numbers come from this one."""
+    m, wp, out = r["machine"], r["whole_process"], []
+    peaks = r["matmul_gflops"]
+    if "1" in peaks and "2" in peaks and peaks["2"] < 1.5 * peaks["1"]:
+        out.append(f"- The 2-thread matmul ({peaks['2']:.0f} GFLOP/s) is not much faster than 1 thread "
+                   f"({peaks['1']:.0f}): other work shared the cores. A 2-thread OpenMP region waits for whichever "
+                   "of its threads was descheduled, so on a shared machine 1 thread per process gives steadier "
+                   "figures (`--threads 1`); the model FLOP utilization is then against the 1-thread peak.")
+    one, ddp = wp.get("train_1proc_2threads"), wp.get("train_2proc_1thread")
+    if one and ddp:
+        out.append(f"- Data parallel: 2 processes x 1 thread took {ddp['median_step_seconds']:.2f} s per step, "
+                   f"1 process x 2 threads {one['median_step_seconds']:.2f} s, for the same global batch. Two "
+                   "single-threaded ranks never wait on each other inside an op, only once per step in the "
+                   "gradient all-reduce.")
+    fb = r["fbank"]
+    if fb.get("torchaudio_seconds"):
+        out.append("- Fbank: both implementations spend most of their time in the same LibTorch FFT (`rfft` of "
+                   "512 points per frame); jstip computes all frames of a batch in one pass and drops torchaudio's "
+                   "per-utterance Python overhead, which bounds its lead to the non-FFT part.")
+    ref = r["train"].get("train_step/reference", {})
+    if ref.get("mfu") is not None:
+        out.append("- Model FLOP utilization counts the padded shapes' matmul FLOPs (3 x forward); the peak and "
+                   "the step are timed a few seconds apart, so on a shared machine the ratio moves with the load.")
+    if r["python"].get("torch_version"):
+        out.append("- The Python peer (`bench/python/`) loads the C++ model's weights and must reproduce its "
+                   "eval-mode objective on the same batch before it is timed (relative difference "
+                   f"{r.get('equivalence', {}).get('relative_difference', float('nan')):.1e}): both sides run "
+                   "the same model, the same batch and the same LibTorch kernels.")
+    return out
 
 
 def main():

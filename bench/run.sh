@@ -39,7 +39,9 @@ suite=$build/bin/jstip_bench_suite
 for exe in "$jstip" "$suite"; do
   [ -x "$exe" ] || { echo "bench/run.sh: $exe missing; build it first: cmake --build $build --target jstip jstip_bench_suite" >&2; exit 1; }
 done
-if [ -z "$threads" ]; then
+if [ -z "$threads" ] && [ "$smoke" = 1 ]; then
+  threads=1   # the smoke run checks that every part works, quickly, on a busy CI machine too
+elif [ -z "$threads" ]; then
   threads=$(nproc)
   [ "$threads" -gt 2 ] && threads=2   # the suite's figures are for 1 and 2 threads
 fi
