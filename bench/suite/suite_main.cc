@@ -278,6 +278,7 @@ int main(int argc, char** argv) {
     const Args args = parse(argc, argv);
     host::init_logging("warn");
     const int threads = host::init_threads(args.threads);
+    host::tune_allocator();  // as every jstip command does at start-up
     const host::BlasReport blas = host::check_blas(/*always_measure=*/true);
     std::filesystem::create_directories(args.work);
     bench::ReferenceModel reference(args.inputs);
