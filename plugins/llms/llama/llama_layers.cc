@@ -63,14 +63,15 @@ torch::Tensor rotary_inverse_frequencies(const LlamaConfig& c, const torch::Tens
 std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& positions, const torch::Tensor& inv_freq,
                                                       torch::Dtype dtype) {
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq;         // [B, T, D/2]
+  auto sin = freqs.sin();
   auto angles = torch::cat({freqs, freqs}, -1).unsqueeze(1);                   // [B, 1, T, D]
-  return {angles.cos().to(dtype), angles.sin().to(dtype)};
+  return {angles.cos().to(dtype), torch::cat({-sin, sin}, -1).unsqueeze(1).to(dtype)};
 }
 
-torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  int64_t half = x.size(-1) / 2;
-  auto rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos + rotated * sin;
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& signed_sin) {
+  // HF's x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]: the sign lives in
+  // the table, so the rotation is a roll (3 kernels instead of 5, once per q and k per layer).
+  return torch::addcmul(x * cos, x.roll(x.size(-1) / 2, -1), signed_sin);
 }
 
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c)
