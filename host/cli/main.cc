@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   try {
     jstip::host::init_logging(args.get("log-level", "info"));
     jstip::host::init_threads(static_cast<int>(args.get_int("threads", 0)));
+    jstip::host::tune_allocator();
     jstip::host::warn_if_slow_blas();
     return command->run(args);
   } catch (const std::exception& e) {

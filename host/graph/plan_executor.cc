@@ -114,7 +114,9 @@ SplicedBatch splice(const std::vector<PlannedSample>& samples, const torch::Tens
   sources.push_back(torch::zeros({1, hidden}, text_embeddings.options()));
   torch::Tensor table = torch::cat(sources, 0);
   auto long_options = torch::TensorOptions().dtype(torch::kLong);
-  torch::Tensor gather = torch::tensor(index, long_options).to(device);
+  out.sources = torch::tensor(index, long_options).view({batch, max_length});
+  out.text_rows = n_text;
+  torch::Tensor gather = out.sources.view({-1}).to(device);
   out.embeddings = table.index_select(0, gather).view({batch, max_length, hidden});
   out.tokens = torch::tensor(tokens, long_options).view({batch, max_length}).to(device);
   out.labels = torch::tensor(labels, long_options).view({batch, max_length}).to(device);

@@ -34,6 +34,9 @@ struct SplicedBatch {
   torch::Tensor positions;   // [B, L] int64, 0.. per row (padding: 0)
   torch::Tensor labels;      // [B, L] int64: the token to predict at each position, or kIgnoreLabel
   torch::Tensor tokens;      // [B, L] int64: text token at each position, -1 for speech and padding
+  torch::Tensor sources;     // [B, L] int64 (CPU): the row of [text embeddings; speech frames; zero] each
+                             // position reads (speech frame f of audio row a: text_rows + a * T + f)
+  int64_t text_rows = 0;     // text embeddings at the head of that table
   std::vector<int64_t> lengths;
 };
 

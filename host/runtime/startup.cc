@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <link.h>
+#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -64,6 +65,13 @@ void init_logging(const std::string& level) {
   spdlog::set_pattern("%^[%H:%M:%S %l]%$ %v");
   spdlog::set_level(spdlog::level::from_str(level));
   set_log_sink(&spdlog_sink);
+}
+
+bool tune_allocator() {
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) return false;
+  const bool mmap_set = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;  // glibc's maximum on 64-bit
+  const bool trim_set = mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+  return mmap_set && trim_set;
 }
 
 int init_threads(int requested) {

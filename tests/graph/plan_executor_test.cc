@@ -74,6 +74,20 @@ TEST(Splice, WordSpeechSliceIsWhereItsTimingSays) {
   for (int64_t t = 0; t < 8; ++t) EXPECT_EQ(batch.labels[0][t].item<int64_t>(), labels[t]) << "position " << t;
 }
 
+TEST(Splice, SourcesSayWhichTextOrSpeechRowEachPositionReads) {
+  PlanInput input = timed_sample();
+  Plan plan;
+  plan.spans = {text({1}, {0}), text({10}, {1}, 0, 1), speech(2, 3), text({2}, {1})};
+  auto audio = labelled_speech(2, 20);
+  SplicedBatch batch = splice({{&plan, &input, 1}}, audio, torch::tensor({20, 15}, torch::kLong), embed,
+                              FrameMapper{0.01, 8});
+  // Three text tokens head the table; speech frame f of audio row 1 is row 3 + 1 * 20 + f.
+  EXPECT_EQ(batch.text_rows, 3);
+  std::vector<int64_t> expected = {0, 1, 29, 30, 31, 32, 33, 2};
+  ASSERT_EQ(batch.sources.sizes(), (std::vector<int64_t>{1, 8}));
+  for (int64_t t = 0; t < 8; ++t) EXPECT_EQ(batch.sources[0][t].item<int64_t>(), expected[t]) << "position " << t;
+}
+
 TEST(Splice, WholeUtteranceSpanNeedsNoTimingsAndPadsRight) {
   PlanInput untimed;
   untimed.id = "u2";

@@ -2,6 +2,9 @@
 
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
 
 namespace {
 
@@ -20,6 +23,18 @@ TEST(Startup, SetsThreadCount) {
   EXPECT_EQ(jstip::host::init_threads(2), 2);
   EXPECT_EQ(at::get_num_threads(), 2);
   jstip::host::init_threads(before);
+}
+
+TEST(Startup, AllocatorTuningLeavesUserSettingsAndResultsAlone) {
+  setenv("MALLOC_TRIM_THRESHOLD_", "1000000", 1);
+  EXPECT_FALSE(jstip::host::tune_allocator());  // the user's choice wins
+  unsetenv("MALLOC_TRIM_THRESHOLD_");
+  EXPECT_TRUE(jstip::host::tune_allocator());
+  // Large tensors, freed and allocated again from the kept heap, compute as before.
+  torch::manual_seed(0);
+  auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
+  auto first = torch::mm(a, b);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(torch::mm(a, b), first));
 }
 
 }  // namespace

@@ -8,13 +8,19 @@
 
 namespace jstip::layers {
 
+torch::Tensor attention_probs(const torch::Tensor& scores, const torch::Tensor& allowed, double dropout, bool training,
+                              torch::ScalarType dtype) {
+  // Softmax in float32 even for half inputs; a finite fill avoids NaN on fully masked rows.
+  const auto blocked = allowed.logical_not();
+  auto logits = scores.to(torch::kFloat32).masked_fill(blocked, std::numeric_limits<float>::lowest());
+  auto probs = torch::softmax(logits, -1).masked_fill(blocked, 0.0).to(dtype);
+  if (dropout > 0) probs = torch::dropout(probs, dropout, training);
+  return probs;
+}
+
 torch::Tensor attend(const torch::Tensor& scores, const torch::Tensor& values, const torch::Tensor& allowed,
                      double dropout, bool training) {
-  // Softmax in float32 even for half inputs; a finite fill avoids NaN on fully masked rows.
-  auto logits = scores.to(torch::kFloat32).masked_fill(allowed.logical_not(), std::numeric_limits<float>::lowest());
-  auto probs = torch::softmax(logits, -1).masked_fill(allowed.logical_not(), 0.0).to(values.scalar_type());
-  if (dropout > 0) probs = torch::dropout(probs, dropout, training);
-  return torch::matmul(probs, values);
+  return torch::matmul(attention_probs(scores, allowed, dropout, training, values.scalar_type()), values);
 }
 
 MultiHeadAttentionImpl::MultiHeadAttentionImpl(int64_t d_model, int64_t num_heads, double dropout, int64_t kv_dim)

@@ -10,8 +10,12 @@
 
 namespace jstip::layers {
 
-// softmax(scores masked by `allowed`) @ values. `allowed` broadcasts to scores'
-// shape [B, H, Tq, Tk]; rows with no allowed key give zeros (not NaN).
+// softmax(scores masked by `allowed`), in the values' dtype. `allowed` broadcasts to
+// scores' shape [B, H, Tq, Tk]; rows with no allowed key give zeros (not NaN).
+torch::Tensor attention_probs(const torch::Tensor& scores, const torch::Tensor& allowed, double dropout, bool training,
+                              torch::ScalarType dtype);
+
+// attention_probs(scores, allowed) @ values.
 torch::Tensor attend(const torch::Tensor& scores, const torch::Tensor& values, const torch::Tensor& allowed,
                      double dropout, bool training);
 

@@ -63,14 +63,15 @@ torch::Tensor rotary_inverse_frequencies(const LlamaConfig& c, const torch::Tens
 std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& positions, const torch::Tensor& inv_freq,
                                                       torch::Dtype dtype) {
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq;         // [B, T, D/2]
+  auto sin = freqs.sin();
   auto angles = torch::cat({freqs, freqs}, -1).unsqueeze(1);                   // [B, 1, T, D]
-  return {angles.cos().to(dtype), angles.sin().to(dtype)};
+  return {angles.cos().to(dtype), torch::cat({-sin, sin}, -1).unsqueeze(1).to(dtype)};
 }
 
-torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  int64_t half = x.size(-1) / 2;
-  auto rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos + rotated * sin;
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& signed_sin) {
+  // HF's x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]: the sign lives in
+  // the table, so the rotation is a roll (3 kernels instead of 5, once per q and k per layer).
+  return torch::addcmul(x * cos, x.roll(x.size(-1) / 2, -1), signed_sin);
 }
 
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c)
@@ -91,13 +92,16 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::T
   auto v = heads(v_proj(x), num_kv_heads_);
   // The cache holds kv_heads (not repeated) keys, after rotation.
   auto [keys, values] = layers::append_to_cache(cache, layer, num_layers, k, v);
-  int64_t groups = num_heads_ / num_kv_heads_;
-  if (groups > 1) {
-    keys = keys.repeat_interleave(groups, 1);
-    values = values.repeat_interleave(groups, 1);
-  }
-  auto scores = torch::matmul(q, keys.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim_));
-  auto out = layers::attend(scores, values, allowed, 0.0, is_training());
+  // Grouped-query attention without copying keys and values once per query head:
+  // the `groups` query heads of a kv head are stacked along the query axis
+  // (head h reads kv head h / groups, as repeat_interleave would give it).
+  const int64_t groups = num_heads_ / num_kv_heads_, keys_length = keys.size(2);
+  auto grouped_q = q.reshape({batch, num_kv_heads_, groups * length, head_dim_});
+  auto scores = torch::matmul(grouped_q, keys.transpose(-2, -1))
+                    .view({batch, num_heads_, length, keys_length}) / std::sqrt(static_cast<double>(head_dim_));
+  auto probs = layers::attention_probs(scores, allowed, 0.0, is_training(), values.scalar_type());
+  auto out = torch::matmul(probs.view({batch, num_kv_heads_, groups * length, keys_length}), values)
+                 .view({batch, num_heads_, length, head_dim_});
   return o_proj(out.transpose(1, 2).reshape({batch, length, num_heads_ * head_dim_}));
 }
 

@@ -50,10 +50,11 @@ TORCH_MODULE(RMSNorm);
 
 // Rotary inverse frequencies [head_dim / 2], with the config's rope scaling applied.
 torch::Tensor rotary_inverse_frequencies(const LlamaConfig& config, const torch::TensorOptions& options);
-// cos/sin tables [B, 1, T, head_dim] for position ids [B, T] (HF's non-interleaved layout).
+// cos and signed sin tables [B, 1, T, head_dim] for position ids [B, T] (HF's non-interleaved
+// layout; the sin table's first half negated, which apply_rotary expects).
 std::pair<torch::Tensor, torch::Tensor> rotary_tables(const torch::Tensor& positions, const torch::Tensor& inv_freq,
                                                       torch::Dtype dtype);
-torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& signed_sin);
 
 class LlamaAttentionImpl : public torch::nn::Module {
  public:

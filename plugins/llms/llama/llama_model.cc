@@ -89,8 +89,10 @@ LMOutput LlamaModel::forward_embeddings(const torch::Tensor& embeddings, const t
                                         const torch::Tensor& positions, KVCache* cache) {
   layers::check_decoder_inputs("llama", embeddings, key_mask, positions, cache, config_.hidden_size);
   auto allowed = layers::causal_allowed(key_mask, embeddings.size(1));
-  auto inv_freq = rotary_inverse_frequencies(config_, positions.options());
-  auto [cos, sin] = rotary_tables(positions, inv_freq, embeddings.scalar_type());
+  // Computed once per device (a handful of small ops per call otherwise: they count in token-by-token decoding).
+  if (!inv_freq_.defined() || inv_freq_.device() != positions.device())
+    inv_freq_ = rotary_inverse_frequencies(config_, positions.options());
+  auto [cos, sin] = rotary_tables(positions, inv_freq_, embeddings.scalar_type());
   auto x = embeddings;
   size_t num_layers = model->layer_list.size();
   for (size_t i = 0; i < num_layers; ++i) x = model->layer_list[i](x, cos, sin, allowed, cache, i, num_layers);
@@ -196,6 +198,7 @@ void LlamaModel::load_pretrained(const std::string& directory) {
   config_.rope_high_freq_factor = stored.rope_high_freq_factor;
   config_.rope_original_max_positions = stored.rope_original_max_positions;
   config_.validate();
+  inv_freq_ = torch::Tensor();  // the rope settings may have changed
   for (auto& module : modules(/*include_self=*/false))
     if (auto* norm = dynamic_cast<RMSNormImpl*>(module.get())) norm->set_eps(config_.rms_norm_eps);
 

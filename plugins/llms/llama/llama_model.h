@@ -67,6 +67,7 @@ class LlamaModel : public LanguageModel {
   void build();
   void init_weights();
   LlamaConfig config_;
+  torch::Tensor inv_freq_;  // rotary inverse frequencies, cached (not a buffer: checkpoints stay as they are)
 };
 
 }  // namespace jstip::llama
