@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "host/data/spec_augment.h"
 #include "host/graph/ctc_compression.h"
@@ -72,8 +73,11 @@ std::optional<data::SpecAugmentOptions> spec_augment_options(const Config& secti
   options.num_time_masks = section.get_int("num_time_masks", options.num_time_masks);
   options.max_time_width = section.get_int("max_time_width", options.max_time_width);
   options.max_time_ratio = section.get_double("max_time_ratio", options.max_time_ratio);
-  for (const auto* key : {"num_freq_masks", "max_freq_width", "num_time_masks", "max_time_width"})
-    if (section.get_int(key, 0) < 0) throw ConfigError(section.where(key) + ": speech.spec_augment." + key + " must be >= 0");
+  for (const auto& [key, value] : {std::pair<const char*, int64_t>{"num_freq_masks", options.num_freq_masks},
+                                   {"max_freq_width", options.max_freq_width},
+                                   {"num_time_masks", options.num_time_masks},
+                                   {"max_time_width", options.max_time_width}})
+    if (value < 0) throw ConfigError(section.where(key) + ": speech.spec_augment." + key + " must be >= 0");
   if (options.max_time_ratio < 0 || options.max_time_ratio > 1)
     throw ConfigError(section.where("max_time_ratio") + ": speech.spec_augment.max_time_ratio must be in [0, 1]");
   return options;
@@ -104,22 +108,28 @@ SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const t
     ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
     return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, {}};
   }
-  CtcCompressed kept = compress_by_ctc(encoded.hidden, encoded.lengths, encoded.ctc_logits);
-  ProjectorOutput projected = projector_->project(kept.hidden, kept.lengths);
+  // With posterior embeddings, the per-frame posteriors ride along with the
+  // hidden vectors through one compression: the same runs, one mean each.
+  const int64_t hidden_dim = encoded.hidden.size(-1);
+  const torch::Tensor frames =
+      posterior_embedding_
+          ? torch::cat({encoded.hidden, torch::softmax(encoded.ctc_logits, -1).to(encoded.hidden.dtype())}, -1)
+          : encoded.hidden;
+  CtcCompressed kept = compress_by_ctc(frames, encoded.lengths, encoded.ctc_logits);
+  ProjectorOutput projected = projector_->project(kept.hidden.narrow(-1, 0, hidden_dim), kept.lengths);
   if (posterior_embedding_)
-    projected.embeddings = projected.embeddings + posterior_embeddings(encoded.ctc_logits, encoded.lengths);
+    projected.embeddings = projected.embeddings + posterior_embeddings(kept.hidden.narrow(-1, hidden_dim,
+                                                                                          frames.size(-1) - hidden_dim));
   return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, kept.runs_before};
 }
 
-torch::Tensor SpeechLLM::posterior_embeddings(const torch::Tensor& ctc_logits, const torch::Tensor& lengths) {
-  const int64_t units = ctc_logits.size(-1) - 1;  // the blank is last
+torch::Tensor SpeechLLM::posterior_embeddings(const torch::Tensor& run_posteriors_with_blank) {
+  const int64_t units = run_posteriors_with_blank.size(-1) - 1;  // the blank is last
   if (units > llm_->vocab_size())
     throw std::invalid_argument("speech.posterior_embedding: the CTC head has " + std::to_string(units) +
                                 " units besides the blank but the LLM only " + std::to_string(llm_->vocab_size()) +
                                 " tokens; encoder.ctc_vocab must be the tokenizer size + 1");
-  // Each kept run's mean posterior (the same runs compress_by_ctc keeps), blank dropped.
-  auto posteriors = torch::softmax(ctc_logits, -1);
-  auto run_posteriors = compress_by_ctc(posteriors, lengths, ctc_logits).hidden.narrow(-1, 0, units);
+  auto run_posteriors = run_posteriors_with_blank.narrow(-1, 0, units);  // blank dropped
   const auto device = llm_->parameters().front().device();
   auto table = llm_->embed(torch::arange(units, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(0))
                    .squeeze(0);  // [units, H]

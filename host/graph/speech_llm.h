@@ -70,10 +70,10 @@ class SpeechLLM : public torch::nn::Module {
 
  private:
   // The LLM's input embeddings averaged under each kept run's mean CTC
-  // posterior (blank dropped), [B, K, H]: next to the acoustic vector the LLM
+  // posterior ([B, K, units + blank], from compress_by_ctc; blank dropped), [B, K, H]: next to the acoustic vector the LLM
   // reads the text embedding of what the encoder heard, so speech starts out
   // close to text in the LLM's input space (LegoSLM, Ma et al. 2025).
-  torch::Tensor posterior_embeddings(const torch::Tensor& ctc_logits, const torch::Tensor& lengths);
+  torch::Tensor posterior_embeddings(const torch::Tensor& run_posteriors_with_blank);
 
   std::shared_ptr<SpeechEncoder> encoder_;
   std::shared_ptr<Projector> projector_;
