@@ -66,6 +66,8 @@ Json options_json(const SearchOptions& s, int64_t batch_size) {
   j.set("max_tokens_cap", Json::integer(s.max_tokens_cap));
   j.set("repeat_ngram", Json::integer(s.repeat_ngram));
   j.set("repeat_max", Json::integer(s.repeat_max));
+  j.set("ctc_weight", Json::number(s.ctc_weight));
+  j.set("ctc_pre_beam", Json::integer(s.ctc_pre_beam));
   return j;
 }
 
@@ -93,6 +95,16 @@ int run_decode(const cli::Args& args) {
     throw ConfigError(config.where("trainer.ctc_units") +
                       ": decode.search: ctc writes the CTC head's units as text, which needs trainer.ctc_units: "
                       "pieces (characters carry no word boundaries)");
+  if (settings.search.ctc_weight > 0 && (task != DecodeTask::Asr || input != DecodeInput::Speech)) {
+    // The CTC head scores a transcript of the speech: an answer, or text input, has none to follow.
+    spdlog::info("decode.ctc_weight applies to transcribing speech (--task asr --input speech); "
+                 "this run decodes with the LLM alone");
+    settings.search.ctc_weight = 0;
+  }
+  if (settings.search.ctc_weight > 0 && graph::CtcUnits::from_config(config).kind() != graph::CtcUnits::Kind::Pieces)
+    throw ConfigError(config.where("trainer.ctc_units") +
+                      ": decode.ctc_weight > 0 scores the LLM's tokens with the CTC head, which needs "
+                      "trainer.ctc_units: pieces (the CTC units must be the tokenizer's pieces)");
 
   DecodeModel loaded = load_decode_model(folder, config, device);
   const Config& resolved = loaded.composition.config;
@@ -107,7 +119,9 @@ int run_decode(const cli::Args& args) {
   job.batch_size = settings.batch_size;
   spdlog::info("decoding with {} ({}, batch {}, {}, task {}, input {}); prompt \"{}\"", folder,
                settings.search.ctc_head_only ? std::string("the CTC head alone")
-                                             : "beam " + std::to_string(settings.search.beam), settings.batch_size, device.str(), args.get("task", "asr"),
+               : "beam " + std::to_string(settings.search.beam) +
+                     (settings.search.ctc_weight > 0 ? fmt::format(", CTC weight {}", settings.search.ctc_weight) : ""),
+               settings.batch_size, device.str(), args.get("task", "asr"),
                args.get("input", "speech"), prompt.text());
   reset_cuda_peak(device);
   const bool quiet = args.flag("quiet");

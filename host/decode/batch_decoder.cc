@@ -122,8 +122,17 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
   graph::SplicedBatch batch = model_.splice_plans(planned, speech, graph::PadSide::Left);
   const double encode_seconds = seconds_since(start, device_);
 
-  SearchInput input{batch.embeddings, batch.key_mask, batch.positions, {}};
+  SearchInput input{batch.embeddings, batch.key_mask, batch.positions, {}, {}, {}};
   for (const auto& u : out) input.max_new_tokens.push_back(u.max_new_tokens);
+  if (options_.ctc_weight > 0) {
+    if (audio_rows.size() != out.size())
+      throw std::invalid_argument("decode.ctc_weight > 0 scores hypotheses with the encoder's CTC head, so every "
+                                  "record needs speech input; '" + out.front().id + "' and its batch were given as text");
+    if (!speech.ctc_logits.defined())
+      throw std::invalid_argument("decode.ctc_weight > 0 needs an encoder with a CTC head (encoder.ctc_vocab)");
+    input.ctc_logits = speech.ctc_logits;  // every row has audio, so audio row r is batch row r
+    input.ctc_lengths = speech.encoder_lengths;
+  }
   const auto search_start = Clock::now();
   std::vector<Hypothesis> hypotheses = search(model_.llm(), input, options_);
   const double search_seconds = seconds_since(search_start, device_);

@@ -8,6 +8,10 @@
 // K-th best finished one; or when its hypotheses reach the length limit (the
 // live ones then finish without EOS). The answer is the finished hypothesis
 // with the best length-normalized score.
+//
+// With options.ctc_weight > 0 the candidates of each hypothesis are the LLM's
+// ctc_pre_beam best tokens plus EOS, scored jointly with the encoder's CTC
+// prefix score (ctc_prefix_score.h); every other token is out.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -15,10 +19,56 @@
 #include <functional>
 #include <limits>
 
+#include <optional>
+#include <stdexcept>
+
+#include "host/decode/ctc_prefix_score.h"
 #include "host/decode/search.h"
 #include "host/decode/search_step.h"
 
 namespace jstip::decode {
+namespace {
+
+// Joint CTC/LLM search: the CTC state of the live hypotheses and the scores of this step's candidates.
+struct CtcJoint {
+  CtcPrefixScorer scorer;
+  CtcPrefixState state;
+  CtcCandidateScores scores;
+  torch::Tensor candidates;  // [N, K] token ids scored this step
+  torch::Tensor slot;        // [N, V] the candidate index k of each token, -1 when not a candidate
+};
+
+// (1 - w) * LLM log-prob + w * CTC prefix score gain for the candidates, -inf for the other tokens.
+torch::Tensor joint_log_probs(CtcJoint& ctc, const torch::Tensor& log_probs, const SearchOptions& options) {
+  const int64_t rows = log_probs.size(0), vocab = log_probs.size(1);
+  const float minus_inf = -std::numeric_limits<float>::infinity();
+  const int64_t width = options.ctc_pre_beam > 0 ? std::min(options.ctc_pre_beam, vocab) : vocab;
+  if (options.eos >= 0 && options.eos < vocab) {
+    // EOS is always a candidate: the audio may end where the LLM would go on.
+    auto best = log_probs.index_fill(1, torch::tensor({int64_t(options.eos)}, torch::kLong).to(log_probs.device()),
+                                     minus_inf).topk(std::max<int64_t>(1, width - 1), 1);
+    ctc.candidates = torch::cat({std::get<1>(best), torch::full({rows, 1}, int64_t(options.eos), std::get<1>(best).options())}, 1);
+  } else {
+    ctc.candidates = std::get<1>(log_probs.topk(width, 1));
+  }
+  ctc.scores = ctc.scorer.score(ctc.state, ctc.candidates);
+  const double w = options.ctc_weight;
+  auto gain = ctc.scores.score - ctc.state.score.unsqueeze(1);
+  auto joint = log_probs.gather(1, ctc.candidates).mul(1 - w) + gain.mul(w);
+  auto k = torch::arange(ctc.candidates.size(1), ctc.candidates.options()).expand_as(ctc.candidates);
+  ctc.slot = torch::full({rows, vocab}, -1, ctc.candidates.options()).scatter(1, ctc.candidates, k);
+  return torch::full_like(log_probs, minus_inf).scatter(1, ctc.candidates, joint);
+}
+
+// The CTC state of the hypotheses continued from `source` (live row indices) with `tokens`.
+void advance_ctc(CtcJoint& ctc, const torch::Tensor& source, const torch::Tensor& tokens) {
+  const int64_t vocab = ctc.slot.size(1), width = ctc.candidates.size(1);
+  // Tokens that were no candidate only continue dead (-inf) beams; any slot will do for them.
+  auto k = ctc.slot.reshape({-1}).index_select(0, source * vocab + tokens).clamp_min(0);
+  ctc.state = CtcPrefixScorer::extend(ctc.state, ctc.scores, ctc.candidates, source * width + k);
+}
+
+}  // namespace
 
 std::vector<Hypothesis> beam_search(LanguageModel& llm, const SearchInput& input, const SearchOptions& options) {
   const int64_t beam = std::max<int64_t>(1, options.beam);
@@ -30,6 +80,12 @@ std::vector<Hypothesis> beam_search(LanguageModel& llm, const SearchInput& input
   const auto device = input.embeddings.device();
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device);
   const torch::Tensor bias = detail::token_bias(options, vocab, device);
+  std::optional<CtcJoint> ctc;
+  if (options.ctc_weight > 0) {
+    if (!input.ctc_logits.defined() || !input.ctc_lengths.defined())
+      throw std::invalid_argument("decode.ctc_weight > 0 needs the encoder's CTC head outputs for every row");
+    ctc.emplace(CtcJoint{CtcPrefixScorer(input.ctc_logits, input.ctc_lengths, options.eos), {}, {}, {}, {}});
+  }
 
   std::vector<std::vector<Hypothesis>> finished(batch);
   std::vector<int64_t> live;  // original row of each live row
@@ -41,6 +97,7 @@ std::vector<Hypothesis> beam_search(LanguageModel& llm, const SearchInput& input
     auto expand = torch::tensor(live, torch::kLong).to(device).repeat_interleave(beam);
     detail::select_rows(&rows, expand);
     logits = logits.index_select(0, expand);
+    if (ctc) ctc->state = ctc->scorer.initial(expand);
   }
   auto beam_scores = torch::full({static_cast<int64_t>(live.size()), beam}, minus_inf,
                                  torch::TensorOptions().dtype(torch::kFloat).device(device));
@@ -49,6 +106,7 @@ std::vector<Hypothesis> beam_search(LanguageModel& llm, const SearchInput& input
   for (int64_t step = 0; !live.empty(); ++step) {
     const auto rows_live = static_cast<int64_t>(live.size());
     auto log_probs = detail::next_log_probs(logits, bias, rows.history, options);
+    if (ctc) log_probs = joint_log_probs(*ctc, log_probs, options);
     auto total = (log_probs + beam_scores.view({-1, 1})).view({rows_live, beam * vocab});
     auto [cand_scores, cand] = total.topk(std::min<int64_t>(2 * beam, beam * vocab), 1);
     auto cand_beam = cand.div(vocab, "floor");
@@ -129,6 +187,7 @@ std::vector<Hypothesis> beam_search(LanguageModel& llm, const SearchInput& input
     }
     live = std::move(still_live);
     detail::select_rows(&rows, source.view({-1}));
+    if (ctc) advance_ctc(*ctc, source.reshape({-1}), sel_token.reshape({-1}));
     beam_scores = sel_scores;
     logits = detail::step(llm, sel_token.reshape({-1}), &rows);
   }

@@ -22,7 +22,7 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   static const std::vector<std::string> known = {"beam",           "length_penalty", "max_tokens_base",
                                                  "max_tokens_per_second", "max_tokens_cap", "repeat_ngram",
                                                  "repeat_max",     "batch_size",     "device",
-                                                 "search"};
+                                                 "search",         "ctc_weight",     "ctc_pre_beam"};
   for (const auto& key : section.keys()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     const std::string suggestion = host::closest_match(key, known);
@@ -37,6 +37,8 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   s.max_tokens_cap = section.get_int("max_tokens_cap", s.max_tokens_cap);
   s.repeat_ngram = section.get_int("repeat_ngram", s.repeat_ngram);
   s.repeat_max = section.get_int("repeat_max", s.repeat_max);
+  s.ctc_weight = section.get_double("ctc_weight", s.ctc_weight);
+  s.ctc_pre_beam = section.get_int("ctc_pre_beam", s.ctc_pre_beam);
   settings.batch_size = section.get_int("batch_size", settings.batch_size);
   settings.device = section.get_string("device", settings.device);
   const std::string searcher = section.get_string("search", "llm");
@@ -52,6 +54,8 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   require(s.max_tokens_cap >= 1, "max_tokens_cap", ">= 1");
   require(s.repeat_ngram >= 0, "repeat_ngram", ">= 0");
   require(s.repeat_max >= 0, "repeat_max", ">= 0");
+  require(s.ctc_weight >= 0 && s.ctc_weight <= 1, "ctc_weight", "in [0, 1]");
+  require(s.ctc_pre_beam >= 0, "ctc_pre_beam", ">= 0 (0: every token)");
   require(settings.batch_size >= 1, "batch_size", ">= 1");
   return settings;
 }

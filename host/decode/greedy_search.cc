@@ -59,7 +59,7 @@ std::vector<Hypothesis> greedy_search(LanguageModel& llm, const SearchInput& inp
 }
 
 std::vector<Hypothesis> search(LanguageModel& llm, const SearchInput& input, const SearchOptions& options) {
-  return options.beam <= 1 ? greedy_search(llm, input, options) : beam_search(llm, input, options);
+  return options.beam <= 1 && options.ctc_weight <= 0 ? greedy_search(llm, input, options) : beam_search(llm, input, options);
 }
 
 }  // namespace jstip::decode

@@ -27,20 +27,25 @@ struct SearchInput {
   torch::Tensor key_mask;               // [B, L] bool, false on padding
   torch::Tensor positions;              // [B, L] int64, 0.. per row
   std::vector<int64_t> max_new_tokens;  // per row (max_new_tokens() of its audio)
+  // The encoder's CTC head for joint CTC/LLM search (options.ctc_weight > 0):
+  torch::Tensor ctc_logits;             // [B, T, U+1], blank last, unit ids = token ids
+  torch::Tensor ctc_lengths;            // [B] valid frames
 };
 
 struct Hypothesis {
   std::vector<int32_t> tokens;  // generated tokens, EOS not included
-  double log_prob = 0;          // summed log-probability (EOS included when it ended with EOS)
+  double log_prob = 0;          // summed log-probability (EOS included when it ended with EOS);
+                                // with ctc_weight > 0 the summed joint CTC/LLM score
   double score = 0;             // log_prob / max(1, length)^alpha, length counting EOS
   bool ended_with_eos = false;  // false: stopped by the length limit
 };
 
 // One hypothesis per row. Beam 1 gives the same hypotheses as greedy_search.
+// beam_search also does joint CTC/LLM search (options.ctc_weight > 0).
 std::vector<Hypothesis> greedy_search(LanguageModel& llm, const SearchInput& input, const SearchOptions& options);
 std::vector<Hypothesis> beam_search(LanguageModel& llm, const SearchInput& input, const SearchOptions& options);
 
-// greedy_search for beam 1, else beam_search.
+// greedy_search for beam 1 without CTC, else beam_search.
 std::vector<Hypothesis> search(LanguageModel& llm, const SearchInput& input, const SearchOptions& options);
 
 }  // namespace jstip::decode

@@ -16,6 +16,13 @@ struct SearchOptions {
   int64_t beam = 1;             // 1 = greedy
   double length_penalty = 1.0;  // alpha: hypotheses are ranked by log p / max(1, length)^alpha
 
+  // Joint CTC/LLM search (ctc_prefix_score.h): each step scores a token by
+  // (1 - ctc_weight) * LLM log-prob + ctc_weight * CTC prefix score gain,
+  // over the LLM's ctc_pre_beam best tokens plus EOS (0: every token).
+  // 0 = the LLM alone. Needs an encoder CTC head over the tokenizer's pieces.
+  double ctc_weight = 0;
+  int64_t ctc_pre_beam = 100;
+
   // At most base + per_second * audio seconds output tokens (EOS not
   // counted), and never more than cap: a loop cannot run away.
   int64_t max_tokens_base = 10;

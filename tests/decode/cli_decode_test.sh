@@ -84,6 +84,17 @@ grep -q "needs speech" err.log || fail "error does not say the CTC head needs sp
 if "$jstip" decode run --data shards/*.shard --out x decode.search=lm 2> err.log; then fail "decode.search=lm accepted"; fi
 grep -q "decode.search must be llm or ctc" err.log || fail "bad decode.search not named: $(cat err.log)"
 
+# Joint CTC/LLM beam search (decode.ctc_weight): weight in the summary; QA decodes with the LLM alone.
+"$jstip" decode run --data shards/*.shard --out joint --beam 2 --batch 3 --limit 5 decode.ctc_weight=0.5 \
+  decode.ctc_pre_beam=10 decode.max_tokens_cap=8 > joint.log 2>&1
+grep -q '"ctc_weight":0.5' <(tr -d ' \n' < joint/decode_summary.json) || fail "ctc_weight not in the summary"
+[ "$(wc -l < joint/hyp.jsonl)" -eq 5 ] || fail "joint hyp.jsonl does not have 5 lines"
+"$jstip" eval --hyp joint/hyp.jsonl > /dev/null
+"$jstip" decode run --data qa/*.shard --out qa_joint --task qa decode.ctc_weight=0.5 decode.max_tokens_cap=4 > qa_joint.log 2>&1
+grep -q "decodes with the LLM alone" qa_joint.log || fail "QA with ctc_weight did not fall back: $(cat qa_joint.log)"
+if "$jstip" decode run --data shards/*.shard --out x decode.ctc_weight=2 2> err.log; then fail "ctc_weight 2 accepted"; fi
+grep -q "decode.ctc_weight must be in \[0, 1\]" err.log || fail "bad ctc_weight not named: $(cat err.log)"
+
 # Errors name what is wrong.
 if "$jstip" decode nowhere --data shards/*.shard --out x 2> err.log; then fail "a missing checkpoint was accepted"; fi
 grep -q "nowhere" err.log || fail "error does not name the checkpoint: $(cat err.log)"

@@ -199,6 +199,20 @@ TEST(DecodeOptions, ConfigSectionAndBudget) {
   }
   EXPECT_THROW(decode::decode_settings_from_config(Config(host::parse_yaml("decode: {beam: 0}\n", "d.yaml"), "")),
                ConfigError);
+  auto joint = decode::decode_settings_from_config(
+      Config(host::parse_yaml("decode: {ctc_weight: 0.3, ctc_pre_beam: 50}\n", "d.yaml"), ""));
+  EXPECT_DOUBLE_EQ(joint.search.ctc_weight, 0.3);
+  EXPECT_EQ(joint.search.ctc_pre_beam, 50);
+  EXPECT_EQ(decode::decode_settings_from_config(Config()).search.ctc_weight, 0);  // the LLM alone by default
+  for (const char* bad : {"decode: {ctc_weight: 1.5}\n", "decode: {ctc_weight: -0.1}\n", "decode: {ctc_pre_beam: -1}\n"}) {
+    try {
+      decode::decode_settings_from_config(Config(host::parse_yaml(bad, "d.yaml"), ""));
+      FAIL() << "accepted " << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("d.yaml"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("decode.ctc_"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(DecodeCheckpoint, RunFolderGivesTheBestCheckpointElseTheNewest) {

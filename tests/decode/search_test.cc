@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
 #include <map>
 
 #include "host/decode/repetition_guard.h"
@@ -213,6 +214,84 @@ TEST(Search, NeverGeneratedIdsAndIdsBeyondTheTokenizerDoNotAppear) {
       EXPECT_NE(t, kSpeechBegin);
       EXPECT_NE(t, kSpeechEnd);
     }
+}
+
+// CTC logits [rows, 20, 257] that spell `paths[r]` in row r (each unit 3 frames, a blank frame between), lengths 4 per unit + 2.
+std::pair<torch::Tensor, torch::Tensor> peaked_ctc(const std::vector<std::vector<int32_t>>& paths) {
+  const int64_t blank = 256;
+  auto logits = torch::zeros({static_cast<int64_t>(paths.size()), 20, blank + 1});
+  std::vector<int64_t> lengths;
+  for (size_t r = 0; r < paths.size(); ++r) {
+    int64_t t = 0;
+    for (int32_t unit : paths[r]) {
+      for (int i = 0; i < 3; ++i) logits[int64_t(r)][t++][unit] = 12;
+      logits[int64_t(r)][t++][blank] = 12;
+    }
+    logits[int64_t(r)][t++][blank] = 12;
+    logits[int64_t(r)][t++][blank] = 12;
+    lengths.push_back(t);
+  }
+  return {logits, torch::tensor(lengths, torch::kLong)};
+}
+
+TEST(Search, JointCtcSearchFollowsAConfidentCtcHead) {
+  TinyModel m;
+  const std::vector<std::vector<int32_t>> paths = {{30, 31, 40, 40}, {50, 51}, {60}};
+  auto [logits, lengths] = peaked_ctc(paths);
+  for (int64_t beam : {1, 3}) {
+    SearchOptions o = options(beam);
+    o.ctc_weight = 0.7;
+    o.ctc_pre_beam = 0;  // every token is a candidate
+    torch::NoGradGuard no_grad;
+    SearchInput in = m.input({0, 1, 2}, {12, 12, 12});
+    in.ctc_logits = logits;
+    in.ctc_lengths = lengths;
+    auto hyps = decode::search(m.llm(), in, o);
+    for (size_t r = 0; r < 3; ++r) {
+      EXPECT_EQ(hyps[r].tokens, paths[r]) << "row " << r << ", beam " << beam;
+      EXPECT_TRUE(hyps[r].ended_with_eos) << "row " << r << ", beam " << beam;
+    }
+    // The LLM alone says something else: the CTC head made the difference.
+    o.ctc_weight = 0;
+    auto llm_only = decode::search(m.llm(), m.input({0, 1, 2}, {12, 12, 12}), o);
+    EXPECT_NE(llm_only[0].tokens, paths[0]);
+  }
+}
+
+TEST(Search, JointCtcSearchKeepsToTheLlmsPreBeam) {
+  TinyModel m;
+  torch::NoGradGuard no_grad;
+  SearchOptions o = options(2);
+  o.eos = -1;
+  o.ctc_weight = 1.0;
+  o.ctc_pre_beam = 3;
+  SearchInput in = m.input({0}, {4});
+  auto [logits, lengths] = peaked_ctc({{30, 31, 32, 33}});
+  in.ctc_logits = logits;
+  in.ctc_lengths = lengths;
+  auto joint = decode::search(m.llm(), in, o)[0];
+  // Replay: every token must be among the LLM's 3 best after the tokens before it.
+  SearchInput replay = m.input({0}, {1});
+  auto embeddings = replay.embeddings;
+  auto mask = replay.key_mask, positions = replay.positions;
+  for (size_t i = 0; i < joint.tokens.size(); ++i) {
+    auto logits_now = m.llm().forward_embeddings(embeddings, mask, positions, nullptr).logits.select(1, -1)[0].clone();
+    for (int32_t banned : o.never_generate) logits_now[banned] = -std::numeric_limits<float>::infinity();
+    auto top = std::get<1>(logits_now.topk(3));
+    EXPECT_TRUE(top.eq(joint.tokens[i]).any().item<bool>()) << "token " << i;
+    auto token = torch::tensor({{int64_t(joint.tokens[i])}}, torch::kLong);
+    embeddings = torch::cat({embeddings, m.llm().embed(token)}, 1);
+    mask = torch::cat({mask, torch::ones({1, 1}, torch::kBool)}, 1);
+    positions = torch::cat({positions, positions.select(1, -1).view({1, 1}) + 1}, 1);
+  }
+  EXPECT_EQ(joint.tokens.size(), 4u);
+}
+
+TEST(Search, JointCtcSearchNeedsTheCtcHead) {
+  TinyModel m;
+  SearchOptions o = options(2);
+  o.ctc_weight = 0.5;
+  EXPECT_THROW(run(m, {0}, {5}, o), std::invalid_argument);
 }
 
 TEST(RepetitionGuard, BansTheTokenThatWouldRepeatAnNgramTooOften) {
