@@ -108,6 +108,7 @@ data:
     - {name: text, shards: [$work/shards/*.shard], weight: 0.4, interleaver: {type: text_lm}}
   dev: {shards: [$work/shards/*.shard]}
 trainer: {log_every: 1, save_every: 100000, eval_every: 0, max_dev_batches: 1, stages: [{name: main, steps: $steps}]}
+decode: {beam: 1, ctc_weight: 0}   # the greedy LLM search the Python peer also runs (base.yaml decodes jointly)
 YAML
 }
 log "jstip train: reference ($steps steps)"
