@@ -47,6 +47,15 @@ grep -q "synthesis engine 'nosuch'" bad-engine.log
 grep -q '"take two tablets of ibuprofen for migraine"' inspect.log
 grep -q 'entity disease: "migraine"' inspect.log
 test -s u2.wav
+# --export: every record as ID.wav plus records.jsonl (a `jstip eval --hyp` file once hypotheses are added).
+"$jstip" data inspect synth --limit -1 --export exported > export.log
+grep -q "exported 3 records" export.log
+test "$(wc -l < exported/records.jsonl)" -eq 3
+cmp exported/u2.wav u2.wav
+grep -q '"entities":\[{"begin":20,"end":29,"type":"drug"},{"begin":34,"end":42,"type":"disease"}\]' exported/records.jsonl
+sed 's/"id"/"hypothesis":"take two tablets of ibuprofen for migraine","id"/' exported/records.jsonl > exported/hyp.jsonl
+"$jstip" eval --hyp exported/hyp.jsonl > export-eval.log
+grep -q "^entity accuracy" export-eval.log
 printf 'u2.wav\tTake two tablets of ibuprofen for migraine\n' > list.tsv
 "$jstip" data import --list list.tsv --out imported --no-progress > import.log
 grep -q "0 text-only, 1 with audio but without word timings" import.log
