@@ -94,6 +94,18 @@ TEST(Safetensors, IndexCannotPointOutsideTheDirectory) {
   expect_error_containing([&] { st::load_directory(dir.str()); }, "not a plain file name");
 }
 
+TEST(Safetensors, PickleWeightsAreNeverLoaded) {
+  // A folder holding only PyTorch's pickle format (which can run code when unpickled) is refused by name.
+  TempDir dir;
+  std::ofstream(dir.file("pytorch_model.bin")) << "\x80\x02cposix\nsystem\n";  // a pickle prologue
+  std::ofstream(dir.file("config.json")) << "{}";
+  expect_error_containing([&] { st::load_directory(dir.str()); },
+                          "has neither model.safetensors nor model.safetensors.index.json");
+  // A pickle under the safetensors name is no safetensors file either.
+  std::ofstream(dir.file("model.safetensors"), std::ios::binary) << "\x80\x02cposix\nsystem\n(S'true'\ntR.";
+  EXPECT_THROW(st::load_directory(dir.str()), st::SafetensorsError);
+}
+
 TEST(Safetensors, IndexNamingATensorTheShardLacksIsAnError) {
   TempDir dir;
   st::save_file(dir.file("a.safetensors"), {{"w", torch::ones({2})}});

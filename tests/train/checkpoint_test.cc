@@ -88,6 +88,43 @@ TEST(Checkpoint, DifferentCompositionNamesTheTensors) {
   }
 }
 
+// Tiny plus a second layer: a composition with tensors Tiny lacks.
+struct TinyWithHead : Tiny {
+  TinyWithHead() : Tiny(4) { head = register_module("head", torch::nn::Linear(3, 2)); }
+  torch::nn::Linear head{nullptr};
+};
+
+TEST(Checkpoint, MissingAndExtraTensorsAreNamedAndNothingIsLoaded) {
+  auto root = scratch("ckpt_missing_extra");
+  auto with_head = std::make_shared<TinyWithHead>();
+  auto folder = save_checkpoint(root.string(), 1, *with_head, nullptr, {jstip::Json::object(), ""});
+  // Extra tensors: the file has head.* that Tiny lacks.
+  auto plain = std::make_shared<Tiny>(4);
+  try {
+    load_checkpoint(folder, *plain, nullptr);
+    FAIL() << "a checkpoint with extra tensors loaded";
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("is from a different composition: it has 2 tensors this model lacks"), std::string::npos) << what;
+    EXPECT_NE(what.find("head.bias"), std::string::npos) << what;
+    EXPECT_NE(what.find("head.weight"), std::string::npos) << what;
+    EXPECT_NE(what.find("model.safetensors"), std::string::npos) << what;
+  }
+  // A missing tensor: Tiny's checkpoint into TinyWithHead names head.* and changes nothing.
+  auto plain_folder = save_checkpoint((root / "plain").string(), 1, *plain, nullptr, {jstip::Json::object(), ""});
+  auto target = std::make_shared<TinyWithHead>();
+  auto before = target->fc->weight.clone();
+  try {
+    load_checkpoint(plain_folder, *target, nullptr);
+    FAIL() << "a checkpoint missing tensors loaded";
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("tensor 'head."), std::string::npos) << what;
+    EXPECT_NE(what.find("is missing from"), std::string::npos) << what;
+  }
+  EXPECT_TRUE(torch::equal(before, target->fc->weight)) << "a failed load changed the model";
+}
+
 TEST(Checkpoint, FullDiskKeepsThePreviousCheckpoint) {
   auto root = scratch("ckpt_full_disk");
   auto model = std::make_shared<Tiny>(64);
