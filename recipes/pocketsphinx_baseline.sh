@@ -39,14 +39,13 @@ for set in general medical heldout; do
   "$jstip" data inspect "$data/test_$set" --limit "$limit" --export "$dir/audio" > /dev/null
   python3 -c 'import json, sys
 for line in open(sys.argv[1]): print(json.loads(line)["id"])' "$dir/audio/records.jsonl" > "$dir/ctl.txt"
+  audio=$(python3 -c 'import json, sys, wave
+print(sum(wave.open(json.loads(l)["wav"]).getnframes() for l in open(sys.argv[1])) / 16000)' "$dir/audio/records.jsonl")
   start=$(date +%s.%N)
   # -adchdr 44: skip the WAV header (raw 16 kHz 16-bit samples follow).
   pocketsphinx_batch -adcin yes -adchdr 44 -cepdir "$dir/audio" -cepext .wav -ctl "$dir/ctl.txt" \
     -hyp "$dir/pocketsphinx.hyp" -logfn "$dir/pocketsphinx.log"
   end=$(date +%s.%N)
-  audio=$(python3 -c 'import sys, wave
-print(sum(wave.open(l.split("\"wav\": \"")[1].split("\"")[0]).getnframes() for l in open(sys.argv[1])) / 16000)' \
-    "$dir/audio/records.jsonl")
   python3 recipes/lib/pocketsphinx_join.py "$dir/audio/records.jsonl" "$dir/pocketsphinx.hyp" "$dir/hyp.jsonl"
   "$jstip" eval --hyp "$dir/hyp.jsonl" --out "$dir" > "$dir/eval.txt.tmp"
   echo "audio_seconds $audio wall_seconds $(awk "BEGIN {print $end - $start}")" >> "$dir/eval.txt.tmp"
