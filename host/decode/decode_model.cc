@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "host/data/tokenizer.h"
+#include "host/data/tokenizer_fingerprint.h"
 #include "host/graph/speech_llm.h"
 #include "host/runtime/config_loader.h"
 #include "host/train/checkpoint.h"
@@ -78,9 +79,14 @@ DecodeModel load_decode_model(const std::string& folder, const Config& config, c
                       std::to_string(out.model->llm().vocab_size()));
   // The parameter structure the run had at this checkpoint (slot and stage LoRA adapters).
   train::apply_slot_training_options(*out.model, resolved);
-  if (resolved.has("trainer") && fs::exists(fs::path(folder) / "trainer_state.json"))
-    train::enter_stages_of_checkpoint(*out.model, train::parse_train_options(resolved),
-                                      read_json_file((fs::path(folder) / "trainer_state.json").string()));
+  if (fs::exists(fs::path(folder) / "trainer_state.json")) {
+    const Json trainer_state = read_json_file((fs::path(folder) / "trainer_state.json").string());
+    data::check_tokenizer_fingerprint(trainer_state, folder,
+                                      data::fingerprint_tokenizer(tokenizer_path, out.tokenizer->vocab_size()),
+                                      tokenizer_path);
+    if (resolved.has("trainer"))
+      train::enter_stages_of_checkpoint(*out.model, train::parse_train_options(resolved), trainer_state);
+  }
   train::load_checkpoint(out.checkpoint, *out.model, nullptr);
   out.model->to(device);
   out.model->eval();

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "host/data/tokenizer.h"
+#include "host/data/tokenizer_fingerprint.h"
 #include "host/graph/ctc_loss.h"
 #include "host/graph/ctc_units.h"
 #include "host/graph/sample_builder.h"
@@ -180,6 +181,8 @@ TrainSummary train(const TrainRequest& request) {
     throw ConfigError(config.where("llm") + ": tokenizer " + tokenizer_path + " has " +
                       std::to_string(tokenizer->vocab_size()) + " pieces but llm.vocab_size is " +
                       std::to_string(model->llm().vocab_size()));
+  const data::TokenizerFingerprint tokenizer_fingerprint =
+      data::fingerprint_tokenizer(tokenizer_path, tokenizer->vocab_size());
   graph::SampleBuilder builder(tokenizer, graph::PromptDefinition::from_config(config));
   const graph::CtcUnits ctc_units = graph::CtcUnits::from_config(config);
   // The dev loss is the LLM's, or the CTC head's in a run that never trains the LLM (a CTC aligner).
@@ -216,6 +219,7 @@ TrainSummary train(const TrainRequest& request) {
                                                            &resumed_mid_stage));
     CheckpointContent content = load_checkpoint(folder, *model, &optimizer);
     const Json& s = content.trainer_state;
+    data::check_tokenizer_fingerprint(s, folder, tokenizer_fingerprint, tokenizer_path);
     state.step = s.get_int("step", 0);
     state.stage = s.get_int("stage", 0);
     state.stage_step = s.get_int("stage_step", 0);
@@ -247,16 +251,21 @@ TrainSummary train(const TrainRequest& request) {
     spdlog::info("rank {}: parameters identical on all {} ranks (checksum {:.6f})", dist->rank(), dist->world_size(), checksum);
   };
 
+  // trainer_state.json: the run's state plus the tokenizer's fingerprint (checked on resume, decode, align).
+  auto checkpoint_state = [&](double dev) {
+    Json j = state_json(state, rng_data, mixture, dev);
+    j.set("tokenizer", data::fingerprint_json(tokenizer_fingerprint, tokenizer_path));
+    return j;
+  };
   auto save = [&](double dev) {
     if (!lead) return;
-    const std::string folder = save_checkpoint(
-        checkpoint_root, state.step, *model, &optimizer,
-        {state_json(state, rng_data, mixture, dev), config_yaml});
+    const std::string folder =
+        save_checkpoint(checkpoint_root, state.step, *model, &optimizer, {checkpoint_state(dev), config_yaml});
     if (dev >= 0 && dev < state.best_dev_loss) {
       state.best_dev_loss = dev;
       state.best_checkpoint = folder;
       // Record the new best inside the checkpoint itself, too.
-      write_json_file(folder + "/trainer_state.json", state_json(state, rng_data, mixture, dev));
+      write_json_file(folder + "/trainer_state.json", checkpoint_state(dev));
     }
     prune_checkpoints(checkpoint_root, options.keep_last, state.best_checkpoint);
     summary.last_checkpoint = folder;

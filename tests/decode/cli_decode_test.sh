@@ -95,6 +95,19 @@ grep -q "decodes with the LLM alone" qa_joint.log || fail "QA with ctc_weight di
 if "$jstip" decode run --data shards/*.shard --out x decode.ctc_weight=2 2> err.log; then fail "ctc_weight 2 accepted"; fi
 grep -q "decode.ctc_weight must be in \[0, 1\]" err.log || fail "bad ctc_weight not named: $(cat err.log)"
 
+# A tokenizer other than the one the checkpoint was trained with (same size, other pieces) is refused.
+printf 'zebra quartz jumps\nvivid oxygen kayak\n' > other.txt
+cat text.txt other.txt other.txt > other_corpus.txt
+"$jstip" tokenizer train other_corpus.txt --out other_tok --vocab-size 300 --symbols '<speech>,</speech>' --force > /dev/null
+if "$jstip" decode run --data shards/*.shard --out x --limit 1 tokenizer.model="$work/other_tok.model" 2> err.log; then
+  fail "decoding with another tokenizer was accepted"; fi
+grep -q "was trained with the tokenizer $work/tok.model (300 pieces, crc32c [0-9a-f]*), but the tokenizer given is $work/other_tok.model" err.log ||
+  fail "tokenizer mismatch not named: $(cat err.log)"
+if "$jstip" train --resume run tokenizer.model="$work/other_tok.model" --quiet 2> err.log; then
+  fail "resuming with another tokenizer was accepted"; fi
+grep -q "was trained with the tokenizer" err.log || fail "resume: tokenizer mismatch not named: $(cat err.log)"
+grep -q '"crc32c"' run/checkpoints/step-00000003/trainer_state.json || fail "no tokenizer fingerprint in the checkpoint"
+
 # Errors name what is wrong.
 if "$jstip" decode nowhere --data shards/*.shard --out x 2> err.log; then fail "a missing checkpoint was accepted"; fi
 grep -q "nowhere" err.log || fail "error does not name the checkpoint: $(cat err.log)"
