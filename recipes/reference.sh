@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 cd "$root"
 
-size=quick llm_steps="" steps="" limit="" beam="" jstip=${JSTIP:-./build/bin/jstip} out="" data="" config=configs/jstip.yaml
+size=quick llm_steps="" steps="" limit="" beam="" threads="" jstip=${JSTIP:-./build/bin/jstip} out="" data="" config=configs/jstip.yaml
 while [ $# -gt 0 ]; do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -35,7 +35,8 @@ while [ $# -gt 0 ]; do
 done
 case $size in
   tiny) : "${llm_steps:=20}" "${steps:=20}" "${limit:=20}"
-        beam=2 ;;  # CI: an untrained model's hypotheses run to the length limit, so keep the beam small
+        beam=2 threads=1 ;;  # CI: an untrained model's hypotheses run to the length limit, so keep the beam
+                             # small; one thread per process, since ctest runs two tests at once on 2 cores
   quick) : "${llm_steps:=600}" "${steps:=6500}" "${limit:=300}" ;;
   full) : "${llm_steps:=4000}" "${steps:=12000}" "${limit:=1000}" ;;
   *) echo "reference: --size must be tiny, quick or full" >&2; exit 2 ;;
@@ -63,14 +64,14 @@ if [ -f "$llm/config.json" ]; then
 else
   stamp "2/4 pretraining the LLM on text ($llm_steps steps)"
   "$jstip" train "$configs/llm-pretrain.yaml" output_dir="$out/llm-pretrain" trainer.export_llm="$llm" \
-    "trainer.stages=[{name: text, steps: $llm_steps, freeze: {encoder: true, projector: true}}]"
+    "trainer.stages=[{name: text, steps: $llm_steps, freeze: {encoder: true, projector: true}}]" ${threads:+threads=$threads}
 fi
 
 stamp "3/4 training $config ($steps steps) and scoring the test sets"
 name=$(basename "$config" .yaml)
 "$jstip" compare "$configs/$(basename "$config")" --out "$out" --reuse --steps "$steps" --limit "$limit" \
   --test general="$data/test_general/*.shard" --test medical="$data/test_medical/*.shard" \
-  --test heldout_voices="$data/test_heldout/*.shard" ${beam:+--beam "$beam"} llm.pretrained="$llm"
+  --test heldout_voices="$data/test_heldout/*.shard" ${beam:+--beam "$beam"} ${threads:+threads=$threads} llm.pretrained="$llm"
 
 stamp "4/4 zero-shot spoken QA (speech vs the same questions as text)"
 run=$out/runs/$name
