@@ -9,13 +9,7 @@
 #      trainer.dist_timeout_s with the same message.
 # Each must happen within a bound (the test fails, rather than hangs, past it).
 set -euo pipefail
-jstip=$1
-source_dir=$2
-work=$3
-rm -rf "$work"
-mkdir -p "$work"
-cd "$work"
-export JSTIP_SKIP_BLAS_CHECK=1
+source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 source "$source_dir/tests/train/tiny_corpus.sh"
