@@ -18,7 +18,6 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-
 #include <optional>
 #include <stdexcept>
 
