@@ -91,20 +91,19 @@ int run_decode(const cli::Args& args) {
   settings.device = args.get("device", settings.device);
   if (settings.search.beam < 1) throw std::invalid_argument("--beam must be >= 1");
   const torch::Device device = parse_device(settings.device);
-  if (settings.search.ctc_head_only && graph::CtcUnits::from_config(config).kind() != graph::CtcUnits::Kind::Pieces)
-    throw ConfigError(config.where("trainer.ctc_units") +
-                      ": decode.search: ctc writes the CTC head's units as text, which needs trainer.ctc_units: "
-                      "pieces (characters carry no word boundaries)");
   if (settings.search.ctc_weight > 0 && (task != DecodeTask::Asr || input != DecodeInput::Speech)) {
     // The CTC head scores a transcript of the speech: an answer, or text input, has none to follow.
     spdlog::info("decode.ctc_weight applies to transcribing speech (--task asr --input speech); "
                  "this run decodes with the LLM alone");
     settings.search.ctc_weight = 0;
   }
-  if (settings.search.ctc_weight > 0 && graph::CtcUnits::from_config(config).kind() != graph::CtcUnits::Kind::Pieces)
-    throw ConfigError(config.where("trainer.ctc_units") +
-                      ": decode.ctc_weight > 0 scores the LLM's tokens with the CTC head, which needs "
-                      "trainer.ctc_units: pieces (the CTC units must be the tokenizer's pieces)");
+  // Both read the CTC head's unit ids as token ids (written as text, or scored against the LLM's tokens).
+  if ((settings.search.ctc_head_only || settings.search.ctc_weight > 0) &&
+      graph::CtcUnits::from_config(config).kind() != graph::CtcUnits::Kind::Pieces)
+    throw ConfigError(config.where("trainer.ctc_units") + ": " +
+                      (settings.search.ctc_head_only ? "decode.search: ctc" : "decode.ctc_weight > 0") +
+                      " reads the CTC head's units as the tokenizer's pieces, which needs trainer.ctc_units: pieces "
+                      "(characters are no token ids and carry no word boundaries)");
 
   DecodeModel loaded = load_decode_model(folder, config, device);
   const Config& resolved = loaded.composition.config;

@@ -24,6 +24,17 @@ double seconds_since(Clock::time_point start, const torch::Device& device) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// decode.search: ctc and decode.ctc_weight read the encoder's CTC head: every
+// record of the batch needs audio, and the encoder needs the head.
+void require_ctc_head(const graph::SpeechEmbeddings& speech, const std::vector<int64_t>& audio_rows,
+                      const std::vector<DecodedUtterance>& out, const std::string& what) {
+  if (audio_rows.size() != out.size())
+    throw std::invalid_argument(what + " reads the encoder's CTC head, so every record needs speech input; '" +
+                                out.front().id + "' and its batch were given as text");
+  if (!speech.ctc_logits.defined())
+    throw std::invalid_argument(what + " needs an encoder with a CTC head (encoder.ctc_vocab)");
+}
+
 }  // namespace
 
 double budget_seconds(const data::Utterance& record) {
@@ -125,11 +136,7 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
   SearchInput input{batch.embeddings, batch.key_mask, batch.positions, {}, {}, {}};
   for (const auto& u : out) input.max_new_tokens.push_back(u.max_new_tokens);
   if (options_.ctc_weight > 0) {
-    if (audio_rows.size() != out.size())
-      throw std::invalid_argument("decode.ctc_weight > 0 scores hypotheses with the encoder's CTC head, so every "
-                                  "record needs speech input; '" + out.front().id + "' and its batch were given as text");
-    if (!speech.ctc_logits.defined())
-      throw std::invalid_argument("decode.ctc_weight > 0 needs an encoder with a CTC head (encoder.ctc_vocab)");
+    require_ctc_head(speech, audio_rows, out, "decode.ctc_weight > 0");
     input.ctc_logits = speech.ctc_logits;  // every row has audio, so audio row r is batch row r
     input.ctc_lengths = speech.encoder_lengths;
   }
@@ -153,11 +160,7 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
 std::vector<DecodedUtterance> BatchDecoder::ctc_hypotheses(const graph::SpeechEmbeddings& speech,
                                                            const std::vector<int64_t>& audio_rows,
                                                            std::vector<DecodedUtterance> out, Clock::time_point start) {
-  if (audio_rows.size() != out.size())
-    throw std::invalid_argument("decode.search: ctc reads the encoder's CTC head, so every record needs speech "
-                                "input; '" + out.front().id + "' and its batch were given as text");
-  if (!speech.ctc_logits.defined())
-    throw std::invalid_argument("decode.search: ctc needs an encoder with a CTC head (encoder.ctc_vocab)");
+  require_ctc_head(speech, audio_rows, out, "decode.search: ctc");
   std::vector<CtcGreedyPath> paths = ctc_greedy(speech.ctc_logits, speech.encoder_lengths);
   const double seconds = seconds_since(start, device_);
   for (size_t r = 0; r < audio_rows.size(); ++r) {

@@ -92,6 +92,15 @@ grep -q '"ctc_weight":0.5' <(tr -d ' \n' < joint/decode_summary.json) || fail "c
 "$jstip" eval --hyp joint/hyp.jsonl > /dev/null
 "$jstip" decode run --data qa/*.shard --out qa_joint --task qa decode.ctc_weight=0.5 decode.max_tokens_cap=4 > qa_joint.log 2>&1
 grep -q "decodes with the LLM alone" qa_joint.log || fail "QA with ctc_weight did not fall back: $(cat qa_joint.log)"
+# Both read the CTC head's units as token ids: a character head is refused by key, for each.
+for option in decode.search=ctc decode.ctc_weight=0.5; do
+  if "$jstip" decode run --data shards/*.shard --out x "$option" trainer.ctc_units=chars 2> err.log; then
+    fail "$option with a character CTC head accepted"; fi
+  grep -q "trainer.ctc_units.*reads the CTC head's units as the tokenizer's pieces, which needs trainer.ctc_units: pieces" err.log ||
+    fail "$option: character CTC head not refused by key: $(cat err.log)"
+done
+if "$jstip" decode run --data shards/*.shard --out x --input text decode.ctc_weight=0.5 decode.max_tokens_cap=4 --limit 2 > text_joint.log 2>&1; then :; else
+  fail "text input with ctc_weight did not fall back to the LLM alone: $(cat text_joint.log)"; fi
 if "$jstip" decode run --data shards/*.shard --out x decode.ctc_weight=2 2> err.log; then fail "ctc_weight 2 accepted"; fi
 grep -q "decode.ctc_weight must be in \[0, 1\]" err.log || fail "bad ctc_weight not named: $(cat err.log)"
 
