@@ -9,6 +9,7 @@
 #include "host/data/audio_io.h"
 #include "host/data/entity_markup.h"
 #include "host/data/text_normalizer.h"
+#include "host/data/timing_check.h"
 
 namespace jstip::data {
 namespace fs = std::filesystem;
@@ -72,6 +73,32 @@ void finish(Utterance& record, const ImportOptions& options, const std::string& 
   }
 }
 
+// The audio's length when the record holds it (inline samples or a segment's
+// bounds), else 0: whole files are not opened unless the audio is inlined.
+double known_audio_seconds(const Utterance& record) {
+  if (!record.pcm16().empty() && record.sample_rate() > 0) return double(record.pcm16().size() / 2) / record.sample_rate();
+  if (record.segment_end() > record.segment_start()) return record.segment_end() - record.segment_start();
+  return 0;
+}
+
+// A record training would refuse is refused here, where its file and line
+// are known: no words, or word timings that are out of order, end before
+// they start or end after the audio (word_span_problem, as SampleBuilder).
+void check_record(const Utterance& record, const std::string& origin) {
+  const std::string what = origin + ": record '" + record.id() + "'";
+  if (record.words_size() == 0) throw ImportError(what + ": empty transcript");
+  const double audio_seconds = known_audio_seconds(record);
+  double previous_start = 0;
+  for (int k = 0; k < record.words_size(); ++k) {
+    const auto& word = record.words(k);
+    if (!word.has_timing()) continue;
+    const std::string problem = word_span_problem({word.start(), word.end()}, previous_start, audio_seconds);
+    if (!problem.empty())
+      throw ImportError(what + " word " + std::to_string(k) + " '" + word.text() + "': " + problem);
+    previous_start = word.start();
+  }
+}
+
 }  // namespace
 
 std::vector<Utterance> import_kaldi_dir(const std::string& dir, const ImportOptions& options) {
@@ -121,6 +148,7 @@ std::vector<Utterance> import_kaldi_dir(const std::string& dir, const ImportOpti
     if (spk != utt2spk.end()) record.set_speaker(spk->second);
     record.set_engine("kaldi-import");
     finish(record, options, where(text_path, number));
+    check_record(record, where(text_path, number));
     records.push_back(std::move(record));
   });
   return records;
@@ -170,7 +198,6 @@ std::vector<Utterance> import_jsonl(const std::string& path, const ImportOptions
               throw ImportError(at + ": word '" + text + "': start/end must be numbers (seconds)");
             start = item["start"].get<double>();
             end = item["end"].get<double>();
-            if (end < start) throw ImportError(at + ": word '" + text + "' ends before it starts");
           }
         } else {
           throw ImportError(at + ": \"words\" items must be strings or objects");
@@ -211,6 +238,7 @@ std::vector<Utterance> import_jsonl(const std::string& path, const ImportOptions
       }
     }
     finish(record, options, at);
+    check_record(record, at);
     records.push_back(std::move(record));
   });
   return records;
@@ -229,6 +257,7 @@ std::vector<Utterance> import_tsv_list(const std::string& path, const ImportOpti
     set_words_untimed(record);
     record.set_engine("list-import");
     finish(record, options, where(path, number));
+    check_record(record, where(path, number));
     records.push_back(std::move(record));
   });
   return records;

@@ -9,7 +9,8 @@
 //   - plain text: one text-only sample per line ("text" or "id<TAB>text",
 //     entity markup "[[aspirin|drug]]"), for text_lm / domain text.
 // Relative audio paths are resolved against the list's directory. Errors
-// name file:line.
+// name file:line. A record without a word, or with word timings training
+// would refuse (word_span_problem), is an error naming file:line and the record.
 #pragma once
 
 #include <stdexcept>

@@ -18,6 +18,14 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+std::string word_span_problem(const WordSpan& span, double previous_start, double audio_seconds) {
+  if (span.end < span.start) return "ends before it starts";
+  if (span.start < previous_start - 1e-6) return "starts before the previous word";
+  if (audio_seconds > 0 && span.end > audio_seconds + kWordEndSlackSeconds)
+    return "ends at " + std::to_string(span.end) + " s, after the audio (" + std::to_string(audio_seconds) + " s)";
+  return "";
+}
+
 void TimingAgreement::add(const std::vector<float>& samples, const std::vector<WordSpan>& words) {
   if (samples.empty() || words.empty()) return;
   std::vector<double> rms;

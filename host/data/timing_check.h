@@ -1,5 +1,6 @@
-// How well reported word timings agree with the audio's own energy: an
-// independent check of a synthesizer's (or an aligner's) word boundaries.
+// Word timings: whether a record's spans can be used at all (one rule for
+// import and training), and how well they agree with the audio's own energy:
+// an independent check of a synthesizer's (or an aligner's) word boundaries.
 // 10 ms frames are "sound" above `silence_db` of the utterance's loudest
 // frame. Per utterance: the first word should start where sound starts, the
 // last end where it ends, and every pause inside the speech (a silent run of
@@ -21,6 +22,16 @@ struct TimingCheckOptions {
 struct WordSpan {
   double start = 0, end = 0;  // seconds
 };
+
+// A word may end this long after the audio: rounding in aligners' frame times.
+constexpr double kWordEndSlackSeconds = 0.05;
+
+// Why `span` cannot be used, or "" when it can: it ends before it starts,
+// starts before `previous_start` (the previous timed word's start), or ends
+// after the audio. audio_seconds <= 0: the length is unknown, not checked.
+// Corpus import and SampleBuilder both use it, so import refuses exactly what
+// training would.
+std::string word_span_problem(const WordSpan& span, double previous_start, double audio_seconds);
 
 class TimingAgreement {
  public:

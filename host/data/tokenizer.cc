@@ -1,6 +1,7 @@
 #include "host/data/tokenizer.h"
 
 #include <dlfcn.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 
 #include "host/data/sentencepiece_backend.h"
+#include "host/runtime/plugin_registry.h"
 
 namespace jstip::data {
 namespace {
@@ -17,6 +19,36 @@ struct Module {
   JstipSentencePieceCreateFn create = nullptr;
   JstipSentencePieceTrainFn train = nullptr;
 };
+
+// RTLD_DEEPBIND keeps libsentencepiece's private protobuf apart from the system
+// one (sentencepiece_backend.h). ASan's dlopen interceptor refuses that flag
+// outright, because a deep-bound library that does not itself depend on libasan
+// would bind malloc to libc's and mix the heaps. In a JSTIP_SANITIZE build the
+// module is instrumented, so libasan comes first in its own lookup scope and
+// binds malloc/new to ASan's; the flag is then safe, and we call libc's dlopen
+// past the interceptor.
+void* open_deep_bound(const char* path) {
+  const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#ifdef JSTIP_SANITIZE
+  using DlopenFn = void* (*)(const char*, int);
+  static const DlopenFn libc_dlopen = [] {
+    void* libc = ::dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    return libc ? reinterpret_cast<DlopenFn>(::dlsym(libc, "dlopen")) : nullptr;
+  }();
+  if (!libc_dlopen) throw std::runtime_error("tokenizer: cannot find libc's dlopen (JSTIP_SANITIZE build)");
+  return libc_dlopen(path, flags);
+#else
+  return ::dlopen(path, flags);
+#endif
+}
+
+// The module is code, like a plugin: the same rule as the plugin registry
+// (no world-writable file or folder unless JSTIP_ALLOW_WRITABLE_PLUGINS=1).
+std::string module_refusal(const std::string& path) {
+  const std::string folder = std::filesystem::absolute(path).parent_path().string();
+  if (auto why = host::writable_by_others(folder); !why.empty()) return why;
+  return host::writable_by_others(path);
+}
 
 // Loads libjstip_sentencepiece.so once (never unloaded: models it made may live until exit).
 const Module& module() {
@@ -38,7 +70,13 @@ const Module& module() {
         tried += "\n  " + path + " (absent)";
         continue;
       }
-      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+      if (auto why = module_refusal(path); !why.empty()) {
+        // Said now, not only on failure: a later candidate may load instead of the one the user named.
+        spdlog::warn("tokenizer: not loading the sentencepiece module {}: {}", path, why);
+        tried += "\n  " + path + " (refused: " + why + ")";
+        continue;
+      }
+      void* handle = open_deep_bound(path.c_str());
       if (!handle) {
         tried += "\n  " + path + " (" + ::dlerror() + ")";
         continue;

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "host/data/text_normalizer.h"
+#include "host/data/timing_check.h"
 #include "host/data/tokenizer.h"
 
 namespace jstip::graph {
@@ -70,12 +71,10 @@ PlanInput SampleBuilder::build(const data::Utterance& record) const {
       const auto& timing = record.words(static_cast<int>(w));
       word.start = timing.start();
       word.end = timing.end();
-      const std::string where = "record '" + record.id() + "' word " + std::to_string(w) + " '" + word.text + "'";
-      if (word.end < word.start) throw std::invalid_argument(where + ": ends before it starts");
-      if (word.start < previous_start - 1e-6) throw std::invalid_argument(where + ": starts before the previous word");
-      if (duration > 0 && word.end > duration + 0.05)
-        throw std::invalid_argument(where + ": ends at " + std::to_string(word.end) + " s, after the audio (" +
-                                    std::to_string(duration) + " s)");
+      const std::string problem = data::word_span_problem({word.start, word.end}, previous_start, duration);
+      if (!problem.empty())
+        throw std::invalid_argument("record '" + record.id() + "' word " + std::to_string(w) + " '" + word.text +
+                                    "': " + problem);
       previous_start = word.start;
     } else {
       timed = false;

@@ -37,6 +37,16 @@ std::string slot_type(const Config& config, const std::string& slot) {
   return section.get_string("type");
 }
 
+// A plugin name that no library provides is a config mistake: name the
+// `type:` line that asked for it.
+const PluginInfo& find_slot_plugin(const Composition& c, const std::string& slot, const std::string& type) {
+  try {
+    return c.registry->find(type, slot);
+  } catch (const PluginError& e) {
+    throw PluginError(c.config.where(slot + ".type") + ": " + e.what());
+  }
+}
+
 void check_sections(const Config& config) {
   for (const auto& key : config.keys()) {
     const auto& known = known_sections();
@@ -108,7 +118,7 @@ Composition compose(const Config& input, const ComposeOptions& options) {
       continue;
     }
     std::string type = slot_type(c.config, slot.name);
-    const PluginInfo& info = c.registry->find(type, slot.name);
+    const PluginInfo& info = find_slot_plugin(c, slot.name, type);
     ConfigNodePtr slot_node = root->find(slot.name);
     if (std::string(slot.name) == "projector") fill_projector_dims(slot_node, encoder_dim, llm_hidden);
     Config resolved = validate_options(info, Config(slot_node, slot.name));

@@ -1,6 +1,7 @@
 #include "host/runtime/plugin_registry.h"
 
 #include <sys/stat.h>
+#include <spdlog/spdlog.h>
 #include <torch/version.h>
 
 #include <boost/dll/shared_library.hpp>
@@ -31,16 +32,6 @@ using FactoryFn = void(const jstip::Config*, std::shared_ptr<jstip::Component>*)
 
 std::string text_or_null(const char* text) { return text ? text : "(null)"; }
 
-// Plugins are code: refuse files anyone may rewrite, unless told otherwise.
-std::string writable_by_others(const fs::path& path) {
-  if (const char* allow = std::getenv("JSTIP_ALLOW_WRITABLE_PLUGINS"); allow && std::string(allow) == "1") return "";
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return "";
-  if (info.st_mode & S_IWOTH)
-    return path.string() + " is world-writable; fix its permissions (chmod o-w) or set JSTIP_ALLOW_WRITABLE_PLUGINS=1";
-  return "";
-}
-
 std::vector<OptionInfo> read_options(const jstip_descriptor& d) {
   std::vector<OptionInfo> options;
   for (uint32_t i = 0; i < d.num_options; ++i) {
@@ -57,6 +48,16 @@ std::vector<OptionInfo> read_options(const jstip_descriptor& d) {
 }
 
 }  // namespace
+
+// Plugins are code: refuse files anyone may rewrite, unless told otherwise.
+std::string writable_by_others(const std::string& path) {
+  if (const char* allow = std::getenv("JSTIP_ALLOW_WRITABLE_PLUGINS"); allow && std::string(allow) == "1") return "";
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return "";
+  if (info.st_mode & S_IWOTH)
+    return path + " is world-writable; fix its permissions (chmod o-w) or set JSTIP_ALLOW_WRITABLE_PLUGINS=1";
+  return "";
+}
 
 std::string check_descriptor_fields(uint32_t struct_size, uint32_t api_version, const char* interface_hash,
                                     const char* torch_version, int32_t cxx11_abi, const char* compiler) {
@@ -111,7 +112,7 @@ std::shared_ptr<PluginRegistry> PluginRegistry::scan(const std::vector<std::stri
     fs::path canonical = fs::weakly_canonical(folder, ec);
     if (ec || !fs::is_directory(canonical)) continue;  // absent folders are normal (e.g. no install yet)
     if (!seen_folders.emplace(canonical.string(), folder).second) continue;
-    if (auto why = writable_by_others(canonical); !why.empty()) {
+    if (auto why = writable_by_others(canonical.string()); !why.empty()) {
       registry->refused_.push_back({canonical.string(), why});
       continue;
     }
@@ -121,7 +122,7 @@ std::shared_ptr<PluginRegistry> PluginRegistry::scan(const std::vector<std::stri
     std::sort(files.begin(), files.end());
 
     for (const auto& file : files) {
-      if (auto why = writable_by_others(file); !why.empty()) {
+      if (auto why = writable_by_others(file.string()); !why.empty()) {
         registry->refused_.push_back({file.string(), why});
         continue;
       }
@@ -192,10 +193,18 @@ const PluginInfo& PluginRegistry::find(const std::string& name, const std::strin
   throw PluginError(why.str());
 }
 
+// One line per plugin a command actually uses, so a run's log says which code ran.
+void PluginRegistry::announce(const PluginInfo& info) const {
+  std::lock_guard<std::mutex> lock(announced_mutex_);
+  if (!announced_.insert(info.name).second) return;
+  spdlog::info("plugin {} '{}' {} from {}", info.kind, info.name, info.version, info.path);
+}
+
 std::shared_ptr<Component> PluginRegistry::create(const std::string& name, const std::string& kind,
                                                   const Config& options) const {
   const PluginInfo& info = find(name, kind);
   Config resolved = validate_options(info, options);
+  announce(info);
   size_t index = &info - plugins_.data();
   std::shared_ptr<Library> library = libraries_[index];
 

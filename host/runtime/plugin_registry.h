@@ -7,6 +7,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -80,14 +82,24 @@ class PluginRegistry {
   struct Library;  // an opened .so (defined in the .cc)
 
  private:
+  void announce(const PluginInfo& info) const;  // logs a plugin's first create()
+
   std::vector<PluginInfo> plugins_;
   std::vector<RefusedLibrary> refused_;
   std::vector<std::shared_ptr<Library>> libraries_;  // parallel to plugins_
+  mutable std::mutex announced_mutex_;
+  mutable std::set<std::string> announced_;  // plugin names already logged
 };
 
 // Checks one descriptor against this build; returns "" when it matches, else
 // the first field that differs with what was expected.
 std::string check_descriptor_fields(uint32_t struct_size, uint32_t api_version, const char* interface_hash,
                                     const char* torch_version, int32_t cxx11_abi, const char* compiler);
+
+// Code loaded into the host (plugins, the sentencepiece module) must not be
+// rewritable by anyone: returns why `path` (a file or folder) is refused
+// because others may write it, or "" when it is fine, absent, or
+// JSTIP_ALLOW_WRITABLE_PLUGINS=1.
+std::string writable_by_others(const std::string& path);
 
 }  // namespace jstip::host

@@ -74,6 +74,8 @@ grep -q "aligned 2 of 3 records (0 poor, 1 failed, 0 text-only; poor and failed 
   fail "unexpected counts: $(cat align.log)"
 grep -q "record 'k3': transcript of .* units needs at least .* encoder frames, the audio gives" align.err ||
   fail "the too-long transcript is not reported clearly: $(cat align.err)"
+grep -Eq "plugin encoder '[^']+' [^ ]+ from /[^ ]+/jstip_plugin_[^ /]+\.so$" align.err ||
+  fail "align does not log the encoder plugin it loaded, with its path: $(cat align.err)"
 "$jstip" data stats aligned | grep -q "timed records 2 of 2 with audio" || fail "aligned shards lack timings"
 python3 - aligned/align_summary.json <<'PY'
 import json, sys

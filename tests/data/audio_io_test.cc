@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 #include "host/data/resample.h"
 #include "tests/data/test_util.h"
@@ -109,7 +110,12 @@ TEST(AudioIo, ClearErrors) {
     EXPECT_NE(std::string(e.what()).find("missing.wav"), std::string::npos);
   }
   std::ofstream(dir.path("text.wav")) << "this is not audio";
-  EXPECT_THROW(read_audio(dir.path("text.wav")), AudioError);
+  try {
+    read_audio(dir.path("text.wav"));
+    FAIL() << "a text file read as audio";
+  } catch (const AudioError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(dir.path("text.wav") + ": ", 0), 0u) << e.what();
+  }
   SF_INFO info{};
   info.samplerate = 16000;
   info.channels = 1;
@@ -123,6 +129,37 @@ TEST(AudioIo, ClearErrors) {
   }
   EXPECT_THROW(write_audio(dir.path("none.wav"), {}, 16000), AudioError);
   EXPECT_THROW(resample({0.1f}, 0, 16000), AudioError);
+}
+
+// A valid WAV with one header field damaged: the RIFF or fmt chunk id, the
+// format tag, or a channel count of 0. Each is an AudioError naming the file.
+TEST(AudioIo, DamagedWavHeaderIsAnErrorNamingTheFile) {
+  testing::ScratchDir dir("audio-damaged-header");
+  write_audio(dir.path("good.wav"), sine(440, 16000, 0.1), 16000);
+  std::ifstream in(dir.path("good.wav"), std::ios::binary);
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(good.substr(0, 4), "RIFF");
+  const size_t fmt = good.find("fmt ");
+  ASSERT_NE(fmt, std::string::npos);
+  // The fmt chunk: id, size (4 bytes), format tag (2), channels (2).
+  struct Damage {
+    std::string name;
+    size_t offset;
+    std::string bytes;
+  };
+  for (const Damage& d : {Damage{"riff.wav", 0, "JUNK"}, Damage{"fmt.wav", fmt, "fmx "},
+                          Damage{"format_tag.wav", fmt + 8, std::string("\x77\x77", 2)},
+                          Damage{"zero_channels.wav", fmt + 10, std::string(2, '\0')}}) {
+    std::string bytes = good;
+    bytes.replace(d.offset, d.bytes.size(), d.bytes);
+    std::ofstream(dir.path(d.name), std::ios::binary) << bytes;
+    try {
+      const Audio audio = read_audio(dir.path(d.name));
+      ADD_FAILURE() << d.name << " read: " << audio.frames() << " frames, " << audio.channels << " channels";
+    } catch (const AudioError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(dir.path(d.name) + ": ", 0), 0u) << e.what();
+    }
+  }
 }
 
 // Found by fuzzing (fuzz/corpus/wav_reader/crash-resample-to-nothing.wav):

@@ -22,6 +22,17 @@ void write_recordings(const testing::ScratchDir& dir) {
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// The ImportError an import gives, or "(accepted)".
+template <typename Import>
+std::string import_error(Import import) {
+  try {
+    import();
+  } catch (const ImportError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
 TEST(KaldiImport, WavScpTextAndUtt2spk) {
   testing::ScratchDir dir("kaldi-plain");
   write_recordings(dir);
@@ -80,6 +91,41 @@ TEST(KaldiImport, ErrorsNameFileAndLine) {
   EXPECT_THROW(import_kaldi_dir(dir.path("nope")), ImportError);
 }
 
+// A record training would refuse is refused at import, naming file:line and the record.
+TEST(KaldiImport, TextLineWithOnlyAnIdIsAnEmptyTranscript) {
+  testing::ScratchDir dir("kaldi-empty");
+  write_recordings(dir);
+  write_file(dir.path("wav.scp"), "a rec_a.wav\nb rec_a.wav\n");
+  write_file(dir.path("text"), "a good morning\nb\n");
+  EXPECT_EQ(import_error([&] { import_kaldi_dir(dir.path()); }), dir.path("text") + ":2: record 'b': empty transcript");
+}
+
+TEST(JsonlImport, EmptyTranscriptsAndBadWordTimingsAreRefusedByRecord) {
+  testing::ScratchDir dir("jsonl-refused");
+  write_recordings(dir);
+  auto error_of = [&](const std::string& line, bool inline_audio = false) {
+    write_file(dir.path("r.jsonl"), R"({"id": "ok", "audio": "rec_a.wav", "text": "good"})" "\n" + line + "\n");
+    ImportOptions options;
+    options.inline_audio = inline_audio;
+    return import_error([&] { import_jsonl(dir.path("r.jsonl"), options); });
+  };
+  const std::string at = dir.path("r.jsonl") + ":2: ";
+  EXPECT_EQ(error_of(R"({"id": "s1", "audio": "rec_a.wav"})"), at + "record 's1': empty transcript");
+  EXPECT_EQ(error_of(R"({"id": "s2", "audio": "rec_a.wav", "text": " "})"), at + "record 's2': empty transcript");
+  EXPECT_EQ(error_of(R"({"id": "t1", "audio": "rec_a.wav", "words": [{"word": "good", "start": 0.5, "end": 0.3}]})"),
+            at + "record 't1' word 0 'good': ends before it starts");
+  EXPECT_EQ(error_of(R"({"id": "t2", "audio": "rec_a.wav", "words": [{"word": "good", "start": 0.5, "end": 0.8},)"
+                     R"( {"word": "morning", "start": 0.2, "end": 0.4}]})"),
+            at + "record 't2' word 1 'morning': starts before the previous word");
+  // Past the end of the audio: known when the audio is inlined, not checked for a whole file by path.
+  const std::string late = R"({"id": "t3", "audio": "rec_a.wav", "words": [{"word": "good", "start": 0.1, "end": 30}]})";
+  const std::string inlined = error_of(late, true);
+  EXPECT_EQ(inlined.rfind(at + "record 't3' word 0 'good': ends at 30.000000 s, after the audio (", 0), 0u) << inlined;
+  EXPECT_EQ(error_of(late), "(accepted)");
+  EXPECT_EQ(error_of(R"({"id": "t4", "audio": "rec_a.wav", "words": [{"word": "good", "start": 0.1, "end": 0.4}]})", true),
+            "(accepted)");
+}
+
 TEST(JsonlImport, TimedWordsUntimedWordsAndEntities) {
   testing::ScratchDir dir("jsonl");
   write_recordings(dir);
@@ -122,6 +168,9 @@ TEST(TsvImport, AudioTabText) {
   EXPECT_EQ(r[1].transcript(), "my head hurts");
   write_file(dir.path("bad.tsv"), "rec_a.wav good morning\n");
   EXPECT_THROW(import_tsv_list(dir.path("bad.tsv")), ImportError);
+  write_file(dir.path("empty.tsv"), "rec_a.wav\tGood morning\nrec_b.flac\t\n");
+  EXPECT_EQ(import_error([&] { import_tsv_list(dir.path("empty.tsv")); }),
+            dir.path("empty.tsv") + ":2: record 'rec_b': empty transcript");
 }
 
 TEST(TextImport, TextOnlySamplesWithEntities) {

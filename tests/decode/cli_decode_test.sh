@@ -5,12 +5,19 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
 fail() { echo "FAIL: $*"; exit 1; }
+# Each plugin a command used is logged once, with its version and the file it came from.
+plugin_logged() {  # LOG KIND NAME
+  local count
+  count=$(grep -Ec "plugin $2 '$3' [^ ]+ from /[^ ]+/jstip_plugin_$3\.so$" "$1" || true)
+  [ "$count" -eq 1 ] || fail "$1: expected one log line for the $2 plugin '$3', got $count: $(cat "$1")"
+}
 
 source "$source_dir/tests/train/tiny_corpus.sh"
 # Spoken questions: id<TAB>question<TAB>metadata (answers separated by |).
 printf 'q1\twhat is the capital of france\tanswers=paris|paris france;domain=qa\n' > qa.txt
 printf 'q2\twhat colour is the sky\tanswers=blue;domain=qa\n' >> qa.txt
-"$jstip" data synth qa.txt --out qa --no-progress > /dev/null
+"$jstip" data synth qa.txt --out qa --no-progress > /dev/null 2> synth.err || { cat synth.err; fail "data synth"; }
+plugin_logged synth.err synthesizer espeak-ng
 printf 'aspirin\nwarfarin\n' > terms.txt
 
 cat > run.yaml <<YAML
@@ -28,10 +35,16 @@ data:
   dev: {shards: [$work/shards/*.shard]}
 trainer: {lr: 3.0e-3, log_every: 1, save_every: 3, eval_every: 3, max_dev_batches: 1, stages: [{name: main, steps: 3}]}
 YAML
-"$jstip" train run.yaml --quiet --threads 1 > /dev/null
+"$jstip" train run.yaml --quiet --threads 1 > /dev/null 2> train.err || { cat train.err; fail "train"; }
+for slot in "encoder transformer" "projector stack_linear" "llm llama" "interleaver asr"; do
+  plugin_logged train.err $slot
+done
 
 # Greedy, batches of 3 over 5 records of different lengths.
-"$jstip" decode run --data shards/*.shard --out greedy --batch 3 --limit 5 decode.max_tokens_cap=12 | tee greedy.log
+"$jstip" decode run --data shards/*.shard --out greedy --batch 3 --limit 5 decode.max_tokens_cap=12 2>&1 | tee greedy.log
+for slot in "encoder transformer" "projector stack_linear" "llm llama" "interleaver asr"; do
+  plugin_logged greedy.log $slot
+done
 grep -q '^decoded 5 utterances' greedy.log || fail "no summary line"
 for f in hyp.jsonl ref.trn hyp.trn decode_summary.json; do [ -s "greedy/$f" ] || fail "greedy/$f missing or empty"; done
 [ "$(wc -l < greedy/hyp.jsonl)" -eq 5 ] || fail "hyp.jsonl has $(wc -l < greedy/hyp.jsonl) lines, expected 5"

@@ -276,4 +276,17 @@ TEST_F(DecodePromptTest, SampleBuilderRefusesBadTimingsAndEmptyTranscriptsByName
   EXPECT_EQ(error_of(empty), "record 'silent-rec': empty transcript");
 }
 
+// A checkpoint's config whose LLM has fewer embeddings than the tokenizer has
+// pieces is refused before any weight is read, naming both sizes.
+TEST_F(DecodePromptTest, TokenizerLargerThanTheLlmVocabularyIsRefused) {
+  const std::string folder = root_ + "/small-vocab-ckpt";  // never read: the check comes first
+  try {
+    decode::load_decode_model(folder, config("llm: {vocab_size: 16}\n"), torch::kCPU);
+    FAIL() << "a " << tokenizer_->vocab_size() << "-piece tokenizer loaded with 16 embeddings";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), folder + "/config.yaml: tokenizer " + root_ + "/tok.model has " +
+                                         std::to_string(tokenizer_->vocab_size()) + " pieces but llm.vocab_size is 16");
+  }
+}
+
 }  // namespace

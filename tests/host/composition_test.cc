@@ -69,6 +69,32 @@ TEST(Composition, UnknownSectionAndOptionAreErrorsWithSuggestions) {
 TEST(Composition, MissingPluginIsAnError) {
   std::string error = compose_error(tiny({"encoder.type=conformerr"}));
   EXPECT_NE(error.find("no encoder plugin named 'conformerr'; did you mean 'conformer'?"), std::string::npos) << error;
+  EXPECT_EQ(error.rfind("override 'encoder.type=conformerr': ", 0), 0u) << error;
+  // In a file, the error names the line of the `type:` key.
+  auto root = parse_yaml(
+      "projector: {type: stack_linear, stack: 2}\n"
+      "llm: {type: llama, vocab_size: 100, hidden_size: 32, intermediate_size: 64, num_layers: 1, num_heads: 2}\n"
+      "encoder:\n"
+      "  input_dim: 80\n"
+      "  type: conformerr\n",
+      "graph.yaml");
+  error = compose_error(jstip::Config(root, ""));
+  EXPECT_EQ(error.rfind("graph.yaml:5: no encoder plugin named 'conformerr'; did you mean 'conformer'?", 0), 0u)
+      << error;
+  // A plugin of another kind in the slot is named the same way.
+  error = compose_error(tiny({"encoder.type=asr"}));
+  EXPECT_EQ(error.rfind("override 'encoder.type=asr': plugin 'asr' (", 0), 0u) << error;
+  EXPECT_NE(error.find("is a interleaver, not a encoder"), std::string::npos) << error;
+}
+
+// `plugin_paths:` adds folders to the search; a plugin in a folder it does
+// not list is not found.
+TEST(Composition, PluginPathsAddTheListedFolders) {
+  const std::string throwing = std::string(JSTIP_FIXTURE_PLUGIN_DIR) + "/throwing";
+  auto without = registry_for(tiny());
+  EXPECT_THROW(without->find("throwing"), PluginError);
+  auto with = registry_for(tiny({"plugin_paths=[" + throwing + "]"}));
+  EXPECT_EQ(with->find("throwing", "interleaver").path, throwing + "/jstip_plugin_fixture_throwing.so");
 }
 
 }  // namespace

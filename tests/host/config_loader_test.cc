@@ -68,8 +68,27 @@ TEST(ConfigLoader, MalformedYamlNamesFileAndLine) {
     load_config({bad}, {});
     FAIL() << "expected an error";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(bad + ":"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("malformed YAML"), std::string::npos) << e.what();
+    // yaml-cpp notices the unclosed flow sequence at the end of the text: line 4, column 1.
+    EXPECT_EQ(std::string(e.what()).rfind(bad + ":4:1: malformed YAML: ", 0), 0u) << e.what();
+  }
+  auto mid = write_file("bad_mid.yaml", "encoder:\n  type: conformer\n d_model: 4\nseed: 1\n");
+  try {
+    load_config({mid}, {});
+    FAIL() << "expected an error";
+  } catch (const ConfigError& e) {
+    // A key indented less than its siblings: the error points at it.
+    EXPECT_EQ(std::string(e.what()).rfind(mid + ":3:2: malformed YAML: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(ConfigLoader, MalformedYamlInAnOverrideNamesTheOverride) {
+  auto base = write_file("base5.yaml", "encoder:\n  d_model: 4\n");
+  try {
+    load_config({base}, {"seed=1", "encoder.d_model=[1, 2"});
+    FAIL() << "expected an error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("override 'encoder.d_model=[1, 2': value is not valid YAML: ", 0), 0u)
+        << e.what();
   }
 }
 

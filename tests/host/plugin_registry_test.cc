@@ -1,14 +1,19 @@
 #include "host/runtime/plugin_registry.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "host/runtime/config_loader.h"
 #include "jstip/interleaver.h"
+#include "jstip/plugin.h"
 #include "jstip/sdk_version.h"
 
 namespace {
@@ -67,6 +72,122 @@ TEST(PluginRegistry, RefusesLibraryWithoutDescriptor) {
             std::string::npos);
 }
 
+// This build's descriptor identity; each case below changes one field.
+struct DescriptorFields {
+  uint32_t struct_size = sizeof(jstip_descriptor);
+  uint32_t api_version = JSTIP_SDK_API_VERSION;
+  const char* interface_hash = JSTIP_SDK_INTERFACE_HASH;
+  const char* torch_version = TORCH_VERSION;
+  int32_t cxx11_abi = JSTIP_CXX11_ABI;
+  const char* compiler = JSTIP_COMPILER_ID;
+  std::string check() const {
+    return check_descriptor_fields(struct_size, api_version, interface_hash, torch_version, cxx11_abi, compiler);
+  }
+};
+
+const std::string kRebuild = "; rebuild the plugin against this SDK";
+
+TEST(PluginRegistry, DescriptorFieldsEachNameTheirMismatch) {
+  EXPECT_EQ(DescriptorFields{}.check(), "");
+  DescriptorFields size;
+  size.struct_size = sizeof(jstip_descriptor) + 8;
+  EXPECT_EQ(size.check(), "descriptor size is " + std::to_string(sizeof(jstip_descriptor) + 8) +
+                              " bytes, this host expects " + std::to_string(sizeof(jstip_descriptor)) + kRebuild);
+  DescriptorFields hash;
+  hash.interface_hash = "0123456789abcdef";
+  EXPECT_EQ(hash.check(), "interface_hash is 0123456789abcdef, this host expects " JSTIP_SDK_INTERFACE_HASH
+                          " (built against different SDK headers)" + kRebuild);
+  hash.interface_hash = nullptr;  // a null string is named, not dereferenced
+  EXPECT_EQ(hash.check().rfind("interface_hash is (null), this host expects", 0), 0u) << hash.check();
+  DescriptorFields torch;
+  torch.torch_version = "1.0.0";
+  EXPECT_EQ(torch.check(), "torch_version is 1.0.0, this host expects " TORCH_VERSION + kRebuild);
+  DescriptorFields abi;
+  abi.cxx11_abi = 1 - JSTIP_CXX11_ABI;
+  EXPECT_EQ(abi.check(), "cxx11_abi is " + std::to_string(1 - JSTIP_CXX11_ABI) + ", this host expects " +
+                             std::to_string(JSTIP_CXX11_ABI) + kRebuild);
+  DescriptorFields compiler;
+  compiler.compiler = "OtherCC 1";
+  EXPECT_EQ(compiler.check(), "compiler is OtherCC 1, this host expects " JSTIP_COMPILER_ID + kRebuild);
+}
+
+// With a wrong size the other fields are not at their expected offsets, so
+// only the size is reported, whatever they hold.
+TEST(PluginRegistry, DescriptorSizeIsCheckedFirst) {
+  DescriptorFields all_wrong;
+  all_wrong.struct_size = 4;
+  all_wrong.api_version = JSTIP_SDK_API_VERSION + 1;
+  all_wrong.compiler = "OtherCC 1";
+  EXPECT_EQ(all_wrong.check().rfind("descriptor size is 4 bytes", 0), 0u) << all_wrong.check();
+  EXPECT_EQ(all_wrong.check().find("api_version"), std::string::npos) << all_wrong.check();
+}
+
+TEST(PluginRegistry, RefusesDescriptorWithoutFactory) {
+  auto registry = PluginRegistry::scan({kFixtures + "/no_factory"});
+  EXPECT_TRUE(registry->plugins().empty());
+  EXPECT_EQ(refusal_for(*registry, "fixture_no_factory"), "descriptor present but no 'jstip_plugin_create' factory");
+  try {
+    registry->find("no_factory");
+    FAIL() << "a plugin without a factory was listed";
+  } catch (const PluginError& e) {
+    EXPECT_NE(std::string(e.what()).find("was refused: descriptor present but no"), std::string::npos) << e.what();
+  }
+}
+
+// True when any library under `folder` is mapped into this process, i.e. was dlopen()ed.
+bool mapped_from(const std::filesystem::path& folder) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(folder.string() + "/") != std::string::npos) return true;
+  return false;
+}
+
+// Only *.so files directly in a listed folder are opened: not those in a
+// subfolder, a sibling folder or the parent.
+TEST(PluginRegistry, LoadsOnlyFromTheFoldersItIsGiven) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / "jstip_plugin_elsewhere";
+  fs::remove_all(root);
+  fs::create_directories(root / "listed" / "nested");
+  fs::create_directories(root / "sibling");
+  const fs::path text_lm = std::string(JSTIP_BUILD_PLUGIN_DIR) + "/jstip_plugin_text_lm.so";
+  for (const fs::path& folder : {root, root / "listed" / "nested", root / "sibling"})
+    fs::copy_file(text_lm, folder / text_lm.filename());
+  const fs::path canonical = fs::canonical(root);
+
+  auto registry = PluginRegistry::scan({(root / "listed").string()});
+  EXPECT_TRUE(registry->plugins().empty());
+  EXPECT_TRUE(registry->refused().empty());
+  EXPECT_THROW(registry->find("text_lm"), PluginError);
+  EXPECT_FALSE(mapped_from(canonical)) << "a library outside the listed folder was opened";
+
+  // The same file directly in the listed folder is loaded: the copies above were loadable.
+  fs::copy_file(text_lm, root / "listed" / text_lm.filename());
+  auto listed = PluginRegistry::scan({(root / "listed").string()});
+  ASSERT_EQ(listed->plugins().size(), 1u);
+  EXPECT_EQ(listed->plugins()[0].path, (canonical / "listed" / text_lm.filename()).string());
+  fs::remove_all(root);
+}
+
+// The folders searched without a config: next to the binary, then
+// JSTIP_PLUGIN_PATH; not the working folder, not LD_LIBRARY_PATH.
+TEST(PluginRegistry, DefaultFoldersAreNextToTheBinaryThenThePluginPath) {
+  const char* saved = std::getenv("JSTIP_PLUGIN_PATH");
+  const std::string before = saved ? saved : "";
+  ::setenv("JSTIP_PLUGIN_PATH", "/opt/a::/opt/b", 1);
+  const auto folders = PluginRegistry::default_folders();
+  if (saved)
+    ::setenv("JSTIP_PLUGIN_PATH", before.c_str(), 1);
+  else
+    ::unsetenv("JSTIP_PLUGIN_PATH");
+  const auto exe_dir = std::filesystem::read_symlink("/proc/self/exe").parent_path();
+  const std::vector<std::string> expected = {(exe_dir / ".." / "plugins").string(),
+                                             (exe_dir / ".." / "lib" / "jstip" / "plugins").string(), "/opt/a",
+                                             "/opt/b"};
+  EXPECT_EQ(folders, expected);
+}
+
 TEST(PluginRegistry, DuplicateNameNamesBothFiles) {
   try {
     PluginRegistry::scan({JSTIP_BUILD_PLUGIN_DIR, kFixtures + "/duplicate"});
@@ -115,6 +236,23 @@ TEST(PluginRegistry, ObjectKeepsItsLibraryAlive) {
   jstip::Plan plan = interleaver->plan(input, rng);
   EXPECT_EQ(plan.text_tokens(), 5);  // <s> 5 6 7 </s>
   EXPECT_EQ(plan.loss_tokens(), 4);
+}
+
+// A run's log says which plugin code it used and from which file: one line
+// per plugin, however many objects are made from it.
+TEST(PluginRegistry, CreateLogsEachPluginOnceWithVersionAndPath) {
+  std::ostringstream log;
+  auto capture = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
+  capture->set_pattern("%v");
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(capture);
+  auto registry = PluginRegistry::scan({JSTIP_BUILD_PLUGIN_DIR});
+  registry->create("text_lm", "interleaver", options("type: text_lm\n"));
+  registry->create("text_lm", "interleaver", options("type: text_lm\n"));
+  spdlog::set_default_logger(previous);
+  spdlog::drop("capture");
+  const PluginInfo& info = registry->find("text_lm");
+  EXPECT_EQ(log.str(), "plugin interleaver 'text_lm' " + info.version + " from " + info.path + "\n");
 }
 
 TEST(PluginRegistry, RefusesWorldWritablePluginFiles) {

@@ -5,8 +5,11 @@
 #include <torch/torch.h>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
+#include <chrono>
 #include <filesystem>
 
 namespace {
@@ -165,6 +168,63 @@ TEST(Checkpoint, FullDiskKeepsAnExistingJsonFile) {
   EXPECT_NE(error.find("is unchanged"), std::string::npos) << "no error for a failed write: '" << error << "'";
   EXPECT_EQ(jstip::read_json_file(path).dump(), before);
   EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+// Big enough (4 MiB of weights) that a save takes milliseconds, so a kill can land inside it.
+struct Wide : torch::nn::Module {
+  Wide() { fc = register_module("fc", torch::nn::Linear(1024, 1024)); }
+  torch::nn::Linear fc{nullptr};
+};
+
+bool has_temp_folder(const fs::path& root) {
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().find(".tmp-") != std::string::npos) return true;
+  return false;
+}
+
+// A forked writer saves checkpoints 1, 2, 3, ... (every weight = its step) until it is
+// SIGKILLed the moment a half-written ".tmp-" folder appears. The kill lands inside
+// save_checkpoint; `latest` must still name a whole checkpoint whose weights match its step.
+TEST(Checkpoint, KillInsideSaveLeavesTheLatestCheckpointLoadable) {
+  auto root = scratch("ckpt_kill_inside_save");
+  bool killed_inside = false;
+  for (int attempt = 0; attempt < 20 && !killed_inside; ++attempt) {
+    const pid_t writer = ::fork();
+    ASSERT_GE(writer, 0);
+    if (writer == 0) {
+      Wide model;
+      torch::NoGradGuard no_grad;
+      for (int64_t step = 1;; ++step) {
+        for (auto& p : model.parameters()) p.fill_(static_cast<double>(step));
+        save_checkpoint(root.string(), step, model, nullptr,
+                        {jstip::Json::object().set("step", jstip::Json::integer(step)), "a: 1\n"});
+      }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!fs::exists(root / "latest") && std::chrono::steady_clock::now() < deadline) {}
+    while (!has_temp_folder(root) && std::chrono::steady_clock::now() < deadline) {}
+    ::kill(writer, SIGKILL);
+    int status = 0;
+    ::waitpid(writer, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself (status " << status << ")";
+    killed_inside = has_temp_folder(root);  // else it was renamed just before the kill: try again
+  }
+  ASSERT_TRUE(killed_inside) << "20 kills all missed the write";
+
+  const std::string latest = resolve_checkpoint(root.string());
+  ASSERT_FALSE(latest.empty()) << "no loadable checkpoint after the kill";
+  Wide restored;
+  const auto content = load_checkpoint(latest, restored, nullptr);
+  const int64_t step = content.trainer_state.get_int("step", -1);
+  EXPECT_GE(step, 1);
+  for (const auto& p : restored.parameters())
+    EXPECT_TRUE(torch::all(p == static_cast<double>(step)).item<bool>()) << latest << " holds another step's weights";
+
+  // The next save clears the half-written folder.
+  save_checkpoint(root.string(), step + 1, restored, nullptr,
+                  {jstip::Json::object().set("step", jstip::Json::integer(step + 1)), "a: 1\n"});
+  EXPECT_FALSE(has_temp_folder(root));
 }
 
 TEST(Checkpoint, PruneKeepsTheNewestAndTheBest) {

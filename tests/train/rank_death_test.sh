@@ -6,14 +6,16 @@
 #      exits non-zero with "another rank probably died or hung" instead of
 #      waiting forever in a collective;
 #   3. a rank that hangs (SIGSTOP) instead: the other gives up after
-#      trainer.dist_timeout_s with the same message.
+#      trainer.dist_timeout_s with the same message;
+#   4. not a rank but a data worker fails (a record's audio file is missing):
+#      `jstip train` exits non-zero naming the file instead of waiting for a batch.
 # Each must happen within a bound (the test fails, rather than hangs, past it).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../common/script_prelude.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 source "$source_dir/tests/train/tiny_corpus.sh"
-config() {  # OUTPUT_DIR
+config() {  # OUTPUT_DIR [SHARDS]
   cat <<YAML
 base: $source_dir/configs/tiny.yaml
 seed: 2
@@ -24,7 +26,7 @@ interleaver: {type: jstip}
 data:
   max_frames_per_batch: 1500
   max_utterances_per_batch: 2
-  sources: [{name: pairs, shards: [$work/shards/*.shard]}]
+  sources: [{name: pairs, shards: [${2:-$work/shards/*.shard}]}]
 trainer:
   lr: 3.0e-3
   log_every: 1
@@ -104,4 +106,18 @@ kill -9 "$rank1" 2> /dev/null || true
 [ "$status" -ne 0 ] || fail "the rank beside a hung one exited 0"
 grep -q "another rank probably died or hung" rank0.log || fail "message beside a hung rank: $(tail -5 rank0.log)"
 [ "$waited" -ge 5 ] || fail "gave up after $waited s, before dist_timeout_s (8 s): not the timeout that stopped it"
-echo "rank death: launcher and hand-started ranks stop with a clear message"
+
+# 4. A data worker that throws. The segment gives the record's length, so the
+# loader's index does not open the file and the first read is in a worker.
+mkdir -p gone_kaldi
+echo "rec $work/gone.wav" > gone_kaldi/wav.scp
+echo "g1 rec 0.0 1.0" > gone_kaldi/segments
+echo "g1 the cat sat on the mat" > gone_kaldi/text
+"$jstip" data import --kaldi gone_kaldi --out gone_shards --no-progress > /dev/null
+config "$work/worker" "$work/gone_shards/*.shard" > worker.yaml
+status=0
+timeout 60 "$jstip" train worker.yaml --threads 1 --quiet 2> worker.log || status=$?
+[ "$status" -ne 124 ] || fail "jstip train still waiting 60 s after its data worker failed"
+[ "$status" -ne 0 ] || fail "jstip train exited 0 although a record's audio file is missing"
+grep -q "$work/gone.wav" worker.log || fail "the worker's error does not name the missing file: $(tail -5 worker.log)"
+echo "rank death: launcher and hand-started ranks stop with a clear message; a failing data worker stops the run"

@@ -17,6 +17,7 @@
 #include "host/decode/decode_model.h"
 #include "host/graph/speech_llm.h"
 #include "host/train/checkpoint.h"
+#include "host/train/train_options.h"
 #include "jstip/safetensors.h"
 
 namespace {
@@ -275,6 +276,45 @@ TEST_F(TrainerTest, BadStageLoraAndPrecisionAreNamed) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("precision must be fp32 or bf16"), std::string::npos) << e.what();
   }
+}
+
+// A tokenizer with more pieces than the LLM has embeddings is refused before
+// any step, naming the tokenizer and both sizes.
+TEST_F(TrainerTest, TokenizerLargerThanTheLlmVocabularyIsRefused) {
+  const int pieces = data::Tokenizer(root_ + "/tok.model").vocab_size();
+  ASSERT_GT(pieces, 16);
+  train::TrainRequest request;
+  request.quiet = true;
+  request.config = config("small_vocab", 1, {"llm.vocab_size=16"});
+  try {
+    train::train(request);
+    FAIL() << "trained with a " << pieces << "-piece tokenizer and 16 embeddings";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(root_ + "/tok.model has " + std::to_string(pieces) +
+                                         " pieces but llm.vocab_size is 16"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(root_ + "/small_vocab/checkpoints"));
+}
+
+// Keys of `trainer`, of a stage and of its lora are checked: a typo is named with its place and the closest key.
+TEST(TrainOptions, UnknownTrainerAndStageKeysAreNamed) {
+  auto error_of = [](const std::string& yaml) {
+    try {
+      train::parse_train_options(Config(host::parse_yaml(yaml, "t.yaml"), ""));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(error_of("trainer:\n  lr: 1.0e-3\n  stages: [{name: a, steps: 1}]\n"), "(accepted)");
+  EXPECT_EQ(error_of("trainer:\n  lr: 1.0e-3\n  warmup_step: 2\n  stages: [{name: a, steps: 1}]\n"),
+            "t.yaml:3: unknown trainer key 'warmup_step'; did you mean 'warmup_steps'?");
+  EXPECT_EQ(error_of("trainer:\n  stages:\n    - {name: a, step: 1}\n"),
+            "t.yaml:3: unknown stage key 'step'; did you mean 'steps'?");
+  EXPECT_EQ(error_of("trainer:\n  stages:\n    - {name: a, steps: 1, lora: {llm: {target: x, rnk: 4}}}\n"),
+            "t.yaml:3: unknown lora key 'rnk'; did you mean 'rank'?");
 }
 
 // Hybrid CTC/attention: the encoder's CTC head trains next to the LLM loss
