@@ -62,3 +62,20 @@ losses killed/metrics.jsonl > killed.losses
 test "$(wc -l < full.losses)" -eq 60 || { echo "full run logged $(wc -l < full.losses) steps"; exit 1; }
 if ! diff full.losses killed.losses; then echo "resumed run differs from the uninterrupted one"; exit 1; fi
 echo "kill + resume: all 60 step losses identical"
+
+# A full disk while `jstip train` saves (a second stage continues the finished run): file size capped at 256 KiB with SIGXFSZ ignored, so
+# writes fail with EFBIG as they would with ENOSPC. The run must stop with a clear error, keep
+# `latest` on the last whole checkpoint, leave no half-written folder, and resume from it.
+before=$(cat killed/checkpoints/latest)
+set +e
+(trap '' XFSZ; ulimit -f 256; exec "$jstip" train --resume killed --quiet --threads 1 \
+   trainer.stages='[{name: main, steps: 60}, {name: more, steps: 10}]') 2> full_disk.err
+rc=$?
+set -e
+[ $rc -ne 0 ] || { echo "training on a full disk exited 0"; exit 1; }
+grep -q "failed; earlier checkpoints are intact" full_disk.err || { cat full_disk.err; echo "no clear error for the full disk"; exit 1; }
+[ "$(cat killed/checkpoints/latest)" = "$before" ] || { echo "latest moved to $(cat killed/checkpoints/latest)"; exit 1; }
+if ls killed/checkpoints | grep -q tmp; then echo "the failed save left a half-written folder"; exit 1; fi
+"$jstip" train --resume killed --quiet --threads 1 trainer.stages='[{name: main, steps: 60}, {name: more, steps: 2}]'
+[ "$(cat killed/checkpoints/latest)" = step-00000062 ] || { echo "no resume after the full disk"; exit 1; }
+echo "full disk: exit $rc, $(grep -o 'saving checkpoint [^ ]*' full_disk.err | head -1) failed, $before kept and resumed"
