@@ -122,6 +122,7 @@ Batch Loader::build_batch(const std::vector<int64_t>& records, std::vector<std::
       lengths[int64_t(b)] = n;
     }
     std::tie(batch.features, batch.feature_lengths) = fbank_.compute(waves, lengths);
+    for (const auto& samples : audio) batch.audio_seconds.push_back(double(samples.size()) / kSampleRate);
   }
   return batch;
 }

@@ -41,6 +41,7 @@ struct Batch {
   std::vector<Utterance> records;
   torch::Tensor features;         // (B, T, bins), zero padded; undefined without features
   torch::Tensor feature_lengths;  // (B) frames; 0 for text-only records
+  std::vector<double> audio_seconds;  // (B) length of the audio loaded; 0 text-only; empty without features
   int64_t epoch = 0, index = 0;   // index within this rank's epoch
 };
 

@@ -47,7 +47,7 @@ double audio_seconds(const data::Utterance& record) {
   return record.segment_end() > record.segment_start() ? record.segment_end() - record.segment_start() : 0;
 }
 
-PlanInput SampleBuilder::build(const data::Utterance& record) const {
+PlanInput SampleBuilder::build(const data::Utterance& record, double loaded_audio_seconds) const {
   PlanInput input;
   input.id = record.id();
   input.has_audio = !record.pcm16().empty() || !record.audio_path().empty();
@@ -60,7 +60,7 @@ PlanInput SampleBuilder::build(const data::Utterance& record) const {
   if (words.empty()) throw std::invalid_argument("record '" + record.id() + "': empty transcript");
   data::WordTokens tokens = tokenizer_->encode_words(words);
 
-  const double duration = audio_seconds(record);
+  const double duration = loaded_audio_seconds >= 0 ? loaded_audio_seconds : audio_seconds(record);
   bool timed = record.words_size() == static_cast<int>(words.size());
   double previous_start = 0;
   for (size_t w = 0; w < words.size(); ++w) {

@@ -34,7 +34,10 @@ class SampleBuilder {
 
   // Errors name the record: words without text, timings out of order or
   // outside the audio.
-  PlanInput build(const data::Utterance& record) const;
+  // loaded_audio_seconds: the audio's length where the caller has loaded it (a record that
+  // names a whole file carries none); < 0: taken from the record (inline samples, segment).
+  // Word timings that end after the audio are refused either way.
+  PlanInput build(const data::Utterance& record, double loaded_audio_seconds = -1) const;
 
   const SpecialTokens& special() const { return special_; }
   const std::vector<int32_t>& prompt_tokens() const { return prompt_tokens_; }

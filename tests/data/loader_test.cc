@@ -73,6 +73,8 @@ TEST_F(LoaderTest, RoundTripTextToShardsToBatches) {
       ++seen[r.id()];
       const int64_t frames = is_text_only(r) ? 0 : fbank.num_frames(int64_t(r.pcm16().size() / 2));
       EXPECT_EQ(batch.feature_lengths[k].item<int64_t>(), frames) << r.id();
+      ASSERT_EQ(batch.audio_seconds.size(), size_t(b));
+      EXPECT_DOUBLE_EQ(batch.audio_seconds[size_t(k)], double(r.pcm16().size() / 2) / 16000) << r.id();
       if (!is_text_only(r)) {
         EXPECT_TRUE(has_word_timings(r));
         EXPECT_EQ(r.words_size(), int(split_words(r.transcript()).size()));

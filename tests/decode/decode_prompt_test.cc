@@ -271,6 +271,19 @@ TEST_F(DecodePromptTest, SampleBuilderRefusesBadTimingsAndEmptyTranscriptsByName
   const std::string late = error_of(timed({{0.0, 0.2}, {0.2, 0.5}, {0.5, 1.5}}));
   EXPECT_EQ(late.rfind("record 'bad-rec' word 2 'sat': ends at 1.5", 0), 0u) << late;
   EXPECT_NE(late.find("after the audio (1.0"), std::string::npos) << late;
+  // A record naming a whole audio file carries no length: the loader's (the second argument) decides.
+  data::Utterance whole_file = timed({{0.0, 0.2}, {0.2, 0.5}, {0.5, 1.5}});
+  whole_file.clear_pcm16();
+  whole_file.set_audio_path("/data/whole-file.wav");
+  EXPECT_NO_THROW(builder.build(whole_file));
+  try {
+    builder.build(whole_file, 1.0);
+    ADD_FAILURE() << "a word past the loaded audio was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("ends at 1.5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("after the audio (1.0"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(builder.build(whole_file, 1.6).has_timings);
   data::Utterance empty = record("");
   empty.set_id("silent-rec");
   EXPECT_EQ(error_of(empty), "record 'silent-rec': empty transcript");
