@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Issue 8, experiments 1 and 4: the five training strategies from one shared
+# CTC warm-up, so they start from the same encoder and the same text-pretrained
+# LLM and get the same compute after it.
+#
+#   DATA=data/quick-mix LLM=runs/quick-mix/llm-pretrain/llm recipes/strategies.sh [MAIN ASR]
+#
+#   1. CTC-only warm-up, 3,000 steps (OUT/warmup), once for all strategies
+#   2. its step-3000 checkpoint seeded into OUT/runs/<strategy>, then
+#      `jstip compare --reuse` resumes each strategy into its own stage (MAIN
+#      steps, default 500) and ASR fine-tuning (ASR steps, default 1250), and
+#      scores general / medical / held-out voices (first LIMIT=300 utterances,
+#      the configs' joint CTC/LLM decoding): OUT/results.md and plots
+#   3. zero-shot spoken QA of each model, the questions as speech and as text
+#
+# Every step resumes: a run cut anywhere continues where it stopped.
+# OUT defaults to runs/strategies; THREADS (default 1) per process.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$(dirname "$here")"
+main=${1:-500} asr=${2:-1250}
+data=${DATA:-data/quick-mix}
+llm=${LLM:-runs/quick-mix/llm-pretrain/llm}
+out=${OUT:-runs/strategies}
+limit=${LIMIT:-300}
+threads=${THREADS:-1}
+jstip=${JSTIP:-./build/bin/jstip}
+strategies=(asr-only joint jstip-word jstip-segment jstip)
+[ -f "$llm/config.json" ] || { echo "strategies: no text-pretrained LLM at $llm (recipes/reference.sh makes one)" >&2; exit 1; }
+
+# The configs name data/quick; a copy names DATA.
+mkdir -p "$out/configs"
+for f in configs/*.yaml; do sed "s#data/quick/#$data/#g" "$f" > "$out/configs/$(basename "$f")"; done
+
+warmup_stage="{name: ctc_warmup, steps: 3000, llm_weight: 0, ctc_weight: 1, lr: 3.0e-3}"
+warm=$out/warmup/checkpoints/step-00003000
+if [ ! -f "$warm/model.safetensors" ]; then
+  resume=(); [ -f "$out/warmup/checkpoints/latest" ] && resume=(--resume "$out/warmup")
+  "$jstip" train "$out/configs/asr-only.yaml" output_dir="$out/warmup" llm.pretrained="$llm" threads="$threads" \
+    "trainer.stages=[$warmup_stage]" --quiet "${resume[@]}"
+fi
+
+configs=()
+for s in "${strategies[@]}"; do
+  ck=$out/runs/$s/checkpoints
+  if [ ! -e "$ck/latest" ]; then mkdir -p "$ck" && cp -r "$warm" "$ck/" && echo step-00003000 > "$ck/latest"; fi
+  configs+=("$out/configs/$s.yaml")
+done
+"$jstip" compare "${configs[@]}" --out "$out" --reuse --limit "$limit" --quiet \
+  --test general="$data/test_general/*.shard" --test medical="$data/test_medical/*.shard" \
+  --test heldout_voices="$data/test_heldout/*.shard" threads="$threads" llm.pretrained="$llm" \
+  "trainer.stages=[$warmup_stage, {name: main, steps: $main}, {name: asr, steps: $asr, sources: {asr_pairs: 1.0}}]"
+
+for s in "${strategies[@]}"; do
+  for input in speech text; do
+    qa=$out/qa/$s/$input
+    [ -f "$qa/eval.txt" ] && continue
+    "$jstip" decode "$out/runs/$s" --data "$data/qa/*.shard" --out "$qa" --task qa --input "$input" \
+      --limit "$limit" --quiet threads="$threads"
+    "$jstip" eval --hyp "$qa/hyp.jsonl" --task qa --out "$qa" > "$qa/eval.txt"
+  done
+done
+sed -n '/^## /,$p' "$out/results.md" | sed -n '1,40p'
+for s in "${strategies[@]}"; do
+  for input in speech text; do
+    printf '%-14s QA as %-6s: %s\n' "$s" "$input" "$(grep -E '^answer containment' "$out/qa/$s/$input/eval.txt" | tr -s ' ')"
+  done
+done
