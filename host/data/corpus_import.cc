@@ -10,6 +10,7 @@
 #include "host/data/entity_markup.h"
 #include "host/data/text_normalizer.h"
 #include "host/data/timing_check.h"
+#include "host/data/utterance.h"
 
 namespace jstip::data {
 namespace fs = std::filesystem;
@@ -73,21 +74,13 @@ void finish(Utterance& record, const ImportOptions& options, const std::string& 
   }
 }
 
-// The audio's length when the record holds it (inline samples or a segment's
-// bounds), else 0: whole files are not opened unless the audio is inlined.
-double known_audio_seconds(const Utterance& record) {
-  if (!record.pcm16().empty() && record.sample_rate() > 0) return double(record.pcm16().size() / 2) / record.sample_rate();
-  if (record.segment_end() > record.segment_start()) return record.segment_end() - record.segment_start();
-  return 0;
-}
-
 // A record training would refuse is refused here, where its file and line
 // are known: no words, or word timings that are out of order, end before
 // they start or end after the audio (word_span_problem, as SampleBuilder).
 void check_record(const Utterance& record, const std::string& origin) {
   const std::string what = origin + ": record '" + record.id() + "'";
   if (record.words_size() == 0) throw ImportError(what + ": empty transcript");
-  const double audio_seconds = known_audio_seconds(record);
+  const double audio_seconds = stated_audio_seconds(record);  // whole files are not opened
   double previous_start = 0;
   for (int k = 0; k < record.words_size(); ++k) {
     const auto& word = record.words(k);

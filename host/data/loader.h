@@ -42,6 +42,8 @@ struct Batch {
   torch::Tensor features;         // (B, T, bins), zero padded; undefined without features
   torch::Tensor feature_lengths;  // (B) frames; 0 for text-only records
   std::vector<double> audio_seconds;  // (B) length of the audio loaded; 0 text-only; empty without features
+  // Row b's loaded audio length, or -1 when the batch was built without features.
+  double loaded_seconds(size_t b) const { return b < audio_seconds.size() ? audio_seconds[b] : -1; }
   int64_t epoch = 0, index = 0;   // index within this rank's epoch
 };
 

@@ -33,6 +33,12 @@ double utterance_seconds(const Utterance& record) {
   return info.samplerate > 0 ? double(info.frames) / info.samplerate - record.segment_start() : 0;
 }
 
+double stated_audio_seconds(const Utterance& record) {
+  if (!record.pcm16().empty() && record.sample_rate() > 0) return double(record.pcm16().size() / 2) / record.sample_rate();
+  if (record.segment_end() > record.segment_start()) return record.segment_end() - record.segment_start();
+  return 0;
+}
+
 bool has_word_timings(const Utterance& record) {
   if (record.words_size() == 0) return false;
   for (const auto& w : record.words())

@@ -15,6 +15,9 @@ bool is_text_only(const Utterance& record);
 std::vector<float> utterance_samples(const Utterance& record);
 // Audio length in seconds without decoding inline PCM; files are opened.
 double utterance_seconds(const Utterance& record);
+// The audio length the record itself states (inline samples, a segment's
+// bounds), else 0: a whole file by path is not opened.
+double stated_audio_seconds(const Utterance& record);
 
 bool has_word_timings(const Utterance& record);  // every word has a time span
 // Throws std::runtime_error "<who>: record '<id>' word <k> '<text>' has no timing".

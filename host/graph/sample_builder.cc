@@ -5,6 +5,7 @@
 #include "host/data/text_normalizer.h"
 #include "host/data/timing_check.h"
 #include "host/data/tokenizer.h"
+#include "host/data/utterance.h"
 
 namespace jstip::graph {
 
@@ -41,12 +42,6 @@ SampleBuilder::SampleBuilder(std::shared_ptr<const data::Tokenizer> tokenizer, P
   for (int id : tokenizer_->encode(data::normalize_text(prompt_.text))) prompt_tokens_.push_back(id);
 }
 
-double audio_seconds(const data::Utterance& record) {
-  if (record.sample_rate() == 0) return 0;
-  if (!record.pcm16().empty()) return record.pcm16().size() / 2.0 / record.sample_rate();
-  return record.segment_end() > record.segment_start() ? record.segment_end() - record.segment_start() : 0;
-}
-
 PlanInput SampleBuilder::build(const data::Utterance& record, double loaded_audio_seconds) const {
   PlanInput input;
   input.id = record.id();
@@ -60,7 +55,7 @@ PlanInput SampleBuilder::build(const data::Utterance& record, double loaded_audi
   if (words.empty()) throw std::invalid_argument("record '" + record.id() + "': empty transcript");
   data::WordTokens tokens = tokenizer_->encode_words(words);
 
-  const double duration = loaded_audio_seconds >= 0 ? loaded_audio_seconds : audio_seconds(record);
+  const double duration = loaded_audio_seconds >= 0 ? loaded_audio_seconds : data::stated_audio_seconds(record);
   bool timed = record.words_size() == static_cast<int>(words.size());
   double previous_start = 0;
   for (size_t w = 0; w < words.size(); ++w) {

@@ -23,7 +23,7 @@ BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& bui
   for (size_t b = 0; b < batch.records.size(); ++b) {
     const auto& record = batch.records[b];
     if (batch.feature_lengths[static_cast<int64_t>(b)].item<int64_t>() <= 0) continue;  // text-only
-    const PlanInput input = builder.build(record, b < batch.audio_seconds.size() ? batch.audio_seconds[b] : -1);
+    const PlanInput input = builder.build(record, batch.loaded_seconds(b));
     transcripts.emplace_back();
     for (const auto& word : input.words) {
       const auto ids = units.word_units(word, "source '" + source + "', record '" + record.id() + "'");
@@ -61,7 +61,7 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
   std::vector<int64_t> audio_rows;  // batch rows whose plan has speech
   for (size_t b = 0; b < count; ++b) {
     const auto& record = batch.records[b];
-    inputs[b] = builder.build(record, b < batch.audio_seconds.size() ? batch.audio_seconds[b] : -1);
+    inputs[b] = builder.build(record, batch.loaded_seconds(b));
     if (interleaver.needs_audio() && !inputs[b].has_audio)
       throw std::invalid_argument("source '" + source + "', record '" + record.id() + "': strategy '" + strategy +
                                   "' needs audio, the record has none");
