@@ -14,7 +14,8 @@
 #   3. zero-shot spoken QA of each model, the questions as speech and as text
 #
 # Every step resumes: a run cut anywhere continues where it stopped.
-# OUT defaults to runs/strategies; THREADS (default 1) per process.
+# OUT defaults to runs/strategies; THREADS (default 1) per process; JOBS
+# (default 2) strategies train, decode and answer questions at the same time.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$(dirname "$here")"
@@ -24,6 +25,7 @@ llm=${LLM:-runs/quick-mix/llm-pretrain/llm}
 out=${OUT:-runs/strategies}
 limit=${LIMIT:-300}
 threads=${THREADS:-1}
+jobs=${JOBS:-2}
 jstip=${JSTIP:-./build/bin/jstip}
 strategies=(asr-only joint jstip-word jstip-segment jstip)
 [ -f "$llm/config.json" ] || { echo "strategies: no text-pretrained LLM at $llm (recipes/reference.sh makes one)" >&2; exit 1; }
@@ -46,18 +48,28 @@ for s in "${strategies[@]}"; do
   if [ ! -e "$ck/latest" ]; then mkdir -p "$ck" && cp -r "$warm" "$ck/" && echo step-00003000 > "$ck/latest"; fi
   configs+=("$out/configs/$s.yaml")
 done
-"$jstip" compare "${configs[@]}" --out "$out" --reuse --limit "$limit" --quiet \
+"$jstip" compare "${configs[@]}" --out "$out" --reuse --limit "$limit" --quiet --jobs "$jobs" \
   --test general="$data/test_general/*.shard" --test medical="$data/test_medical/*.shard" \
   --test heldout_voices="$data/test_heldout/*.shard" threads="$threads" llm.pretrained="$llm" \
   "trainer.stages=[$warmup_stage, {name: main, steps: $main}, {name: asr, steps: $asr, sources: {asr_pairs: 1.0}}]"
 
+answer_questions() {  # strategy input
+  local qa=$out/qa/$1/$2
+  [ -f "$qa/eval.txt" ] && return 0
+  "$jstip" decode "$out/runs/$1" --data "$data/qa/*.shard" --out "$qa" --task qa --input "$2" \
+    --limit "$limit" --quiet threads="$threads"
+  "$jstip" eval --hyp "$qa/hyp.jsonl" --task qa --out "$qa" > "$qa/eval.txt"
+}
 for s in "${strategies[@]}"; do
   for input in speech text; do
-    qa=$out/qa/$s/$input
-    [ -f "$qa/eval.txt" ] && continue
-    "$jstip" decode "$out/runs/$s" --data "$data/qa/*.shard" --out "$qa" --task qa --input "$input" \
-      --limit "$limit" --quiet threads="$threads"
-    "$jstip" eval --hyp "$qa/hyp.jsonl" --task qa --out "$qa" > "$qa/eval.txt"
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    answer_questions "$s" "$input" &
+  done
+done
+wait
+for s in "${strategies[@]}"; do
+  for input in speech text; do
+    [ -f "$out/qa/$s/$input/eval.txt" ] || { echo "strategies: spoken QA of $s ($input input) failed" >&2; exit 1; }
   done
 done
 sed -n '/^## /,$p' "$out/results.md" | sed -n '1,40p'

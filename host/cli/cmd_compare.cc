@@ -53,11 +53,13 @@ int run_compare(const jstip::cli::Args& args) {
   request.limit = args.get_int("limit", 0);
   request.threads = args.get_int("threads", 0);
   request.log_level = args.get("log-level", "");
+  request.jobs = args.get_int("jobs", 1);
+  if (request.jobs < 1) throw std::invalid_argument("--jobs: expected N >= 1 (configs run at the same time)");
   if (args.options.count("steps") && request.steps < 1) throw std::invalid_argument("--steps: expected N >= 1");
   if (request.configs.empty() || request.tests.empty() || request.out_dir.empty())
     throw std::invalid_argument(
-        "usage: jstip compare CONFIG... --test NAME=GLOB [--test ...] --out DIR [--reuse] [--steps N] [--beam N] "
-        "[--limit N] [key=value ...]");
+        "usage: jstip compare CONFIG... --test NAME=GLOB [--test ...] --out DIR [--reuse] [--steps N] [--jobs N] "
+        "[--beam N] [--limit N] [key=value ...]");
   if (!has_command("decode"))
     throw std::runtime_error("compare: this jstip has no `decode` command; it is needed to decode the test sets");
   return jstip::compare::run_comparison(request);
@@ -67,7 +69,8 @@ int run_compare(const jstip::cli::Args& args) {
 
 JSTIP_COMMAND("compare", "Train several compositions on the same data and budget, score them, table + plots",
               "jstip compare CONFIG... --test NAME=GLOB [--test NAME=GLOB ...] --out DIR\n"
-              "              [--reuse] [--steps N] [--beam N] [--batch N] [--limit N] [--quiet] [key=value ...]\n\n"
+              "              [--reuse] [--steps N] [--jobs N] [--beam N] [--batch N] [--limit N] [--quiet]\n"
+              "              [key=value ...]\n\n"
               "Each CONFIG (named by its file stem) is trained with output_dir=DIR/runs/<name> and the\n"
               "key=value overrides, then every test set is decoded with its best-dev-loss (else latest)\n"
               "checkpoint (jstip decode) and scored (jstip eval); train, decode and eval run as child\n"
@@ -76,6 +79,8 @@ JSTIP_COMMAND("compare", "Train several compositions on the same data and budget
               "  --reuse           keep finished runs in DIR/runs, resume unfinished ones (default: retrain)\n"
               "  --steps N         total training steps per config (stages keep their shares); list items\n"
               "                    cannot be overridden one by one, so this rewrites trainer.stages\n"
+              "  --jobs N          run N configs at the same time (each trains, then decodes; give each\n"
+              "                    child threads=cores/N); after a failure no new config starts\n"
               "  --beam/--batch/--limit N   passed to jstip decode\n"
               "  --quiet           no per-step training progress lines\n"
               "Writes DIR/results.md (config x test-set tables: WER and entity accuracy with 95% CIs, RTF;\n"

@@ -2,12 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <exception>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "host/compare/gnuplot_plots.h"
 #include "host/compare/markdown_report.h"
@@ -121,6 +126,91 @@ void write_reports(const Comparison& comparison, const fs::path& out,
   if (!md) throw std::runtime_error("cannot write " + (out / "results.md").string());
 }
 
+// A config ready to run: its overrides (budget, output_dir) resolved up front.
+struct PlannedRun {
+  std::string config;
+  std::vector<std::string> overrides;
+  int64_t total_steps = 0;
+  ConfigRun run;
+};
+
+// One config's pipeline: train (or reuse), choose the checkpoint, decode and
+// score every test set. Returns 0 or the failing child's exit status.
+int run_config(const Children& children, const CompareRequest& request, const fs::path& out, PlannedRun* plan) {
+  ConfigRun& run = plan->run;
+  if (int rc = train_or_reuse(children, request, plan->config, plan->overrides, plan->total_steps, &run)) return rc;
+  const std::string checkpoint = choose_checkpoint(&run, out);
+  read_training_metrics((fs::path(run.run_dir) / "metrics.jsonl").string(), &run);
+  spdlog::info("compare: {}: decoding with {} ({})", run.name, run.checkpoint, run.checkpoint_choice);
+
+  for (const auto& test : request.tests) {
+    const std::string label = run.name + "/" + test.name;
+    const fs::path decode_dir = out / "decode" / run.name / test.name;
+    const fs::path eval_dir = out / "eval" / run.name / test.name;
+    std::vector<std::string> decode = {"decode", checkpoint, "--data", test.glob, "--out", decode_dir.string()};
+    if (request.beam > 0) decode.insert(decode.end(), {"--beam", std::to_string(request.beam)});
+    if (request.batch > 0) decode.insert(decode.end(), {"--batch", std::to_string(request.batch)});
+    if (request.limit > 0) decode.insert(decode.end(), {"--limit", std::to_string(request.limit)});
+    if (int rc = children.run("decode " + label, decode)) return rc;
+    if (int rc = children.run("eval " + label, {"eval", "--hyp", (decode_dir / "hyp.jsonl").string(), "--out",
+                                                eval_dir.string()}))
+      return rc;
+    TestScore score = read_eval_summary((eval_dir / "summary.json").string(), test.name);
+    const fs::path decode_summary = decode_dir / "decode_summary.json";
+    if (fs::exists(decode_summary)) {
+      read_decode_summary(decode_summary.string(), &score);
+    } else {
+      spdlog::warn("compare: {}: {} is missing; no real-time factor", label, decode_summary.string());
+    }
+    run.scores.push_back(score);
+  }
+  return 0;
+}
+
+// Runs `pipeline` on every plan, `jobs` at a time, taking plans in order; each
+// finished plan is reported (for partial results). After the first failure no
+// new plan starts and the running ones finish; returns that failure's status,
+// or rethrows its exception.
+int run_in_parallel(std::vector<PlannedRun>& plans, int64_t jobs, const std::function<int(PlannedRun&)>& pipeline,
+                    const std::function<void(const std::vector<char>&)>& report) {
+  std::mutex mutex;
+  size_t next = 0;
+  int first_failure = 0;
+  std::exception_ptr first_error;
+  std::vector<char> finished(plans.size(), 0);
+  auto worker = [&] {
+    while (true) {
+      size_t index;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (first_failure != 0 || first_error || next == plans.size()) return;
+        index = next++;
+      }
+      int rc = 0;
+      std::exception_ptr error;
+      try {
+        rc = pipeline(plans[index]);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      if (error && !first_error && first_failure == 0) first_error = error;
+      if (rc != 0 && !first_error && first_failure == 0) first_failure = rc;
+      if (rc == 0 && !error) {
+        finished[index] = 1;
+        report(finished);
+      }
+    }
+  };
+  const size_t workers = std::min<size_t>(std::max<int64_t>(jobs, 1), plans.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+  return first_failure;
+}
+
 }  // namespace
 
 void check_name(const std::string& name, const std::string& what) {
@@ -166,50 +256,37 @@ int run_comparison(const CompareRequest& request) {
   comparison.tests = request.tests;
   comparison.decoding = describe_decoding(request);
 
+  // Resolve every config first: a bad config or override fails before any training.
+  std::vector<PlannedRun> plans;
   for (const auto& config : request.configs) {
-    ConfigRun run;
-    run.name = fs::path(config).stem().string();
-    run.config_path = config;
-    run.run_dir = (out / "runs" / run.name).string();
-    // Resolve here first: a bad config or override fails before any training.
-    std::vector<std::string> overrides = request.overrides;
-    Config resolved = host::load_config({config}, overrides);
+    PlannedRun plan;
+    plan.config = config;
+    plan.run.name = fs::path(config).stem().string();
+    plan.run.config_path = config;
+    plan.run.run_dir = (out / "runs" / plan.run.name).string();
+    plan.overrides = request.overrides;
+    Config resolved = host::load_config({config}, plan.overrides);
     if (request.steps > 0) {
-      overrides.push_back(stages_override(resolved, request.steps));
-      resolved = host::load_config({config}, overrides);
+      plan.overrides.push_back(stages_override(resolved, request.steps));
+      resolved = host::load_config({config}, plan.overrides);
     }
-    const int64_t total = total_steps(resolved);
-    overrides.push_back("output_dir=" + run.run_dir);
-
-    if (int rc = train_or_reuse(children, request, config, overrides, total, &run)) return rc;
-    const std::string checkpoint = choose_checkpoint(&run, out);
-    read_training_metrics((fs::path(run.run_dir) / "metrics.jsonl").string(), &run);
-    spdlog::info("compare: {}: decoding with {} ({})", run.name, run.checkpoint, run.checkpoint_choice);
-
-    for (const auto& test : request.tests) {
-      const std::string label = run.name + "/" + test.name;
-      const fs::path decode_dir = out / "decode" / run.name / test.name;
-      const fs::path eval_dir = out / "eval" / run.name / test.name;
-      std::vector<std::string> decode = {"decode", checkpoint, "--data", test.glob, "--out", decode_dir.string()};
-      if (request.beam > 0) decode.insert(decode.end(), {"--beam", std::to_string(request.beam)});
-      if (request.batch > 0) decode.insert(decode.end(), {"--batch", std::to_string(request.batch)});
-      if (request.limit > 0) decode.insert(decode.end(), {"--limit", std::to_string(request.limit)});
-      if (int rc = children.run("decode " + label, decode)) return rc;
-      if (int rc = children.run("eval " + label, {"eval", "--hyp", (decode_dir / "hyp.jsonl").string(), "--out",
-                                                  eval_dir.string()}))
-        return rc;
-      TestScore score = read_eval_summary((eval_dir / "summary.json").string(), test.name);
-      const fs::path decode_summary = decode_dir / "decode_summary.json";
-      if (fs::exists(decode_summary)) {
-        read_decode_summary(decode_summary.string(), &score);
-      } else {
-        spdlog::warn("compare: {}: {} is missing; no real-time factor", label, decode_summary.string());
-      }
-      run.scores.push_back(score);
-    }
-    comparison.runs.push_back(run);
-    write_reports(comparison, out, {});  // partial results survive a later failure
+    plan.total_steps = total_steps(resolved);
+    plan.overrides.push_back("output_dir=" + plan.run.run_dir);
+    plans.push_back(std::move(plan));
   }
+
+  auto report_finished = [&](const std::vector<char>& finished) {
+    comparison.runs.clear();
+    for (size_t i = 0; i < plans.size(); ++i)
+      if (finished[i]) comparison.runs.push_back(plans[i].run);
+    write_reports(comparison, out, {});  // partial results survive a later failure
+  };
+  if (int rc = run_in_parallel(plans, request.jobs, [&](PlannedRun& plan) {
+        return run_config(children, request, out, &plan);
+      }, report_finished))
+    return rc;
+  comparison.runs.clear();
+  for (const auto& plan : plans) comparison.runs.push_back(plan.run);
 
   // Plots of an earlier comparison in DIR (e.g. an entity plot) must not outlive it.
   for (const char* stale : {"loss.png", "wer.png", "entity_accuracy.png", "plots"}) fs::remove_all(out / stale);

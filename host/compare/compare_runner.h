@@ -28,6 +28,7 @@ struct CompareRequest {
   int64_t batch = 0;
   int64_t limit = 0;
   int64_t threads = 0;                 // passed on to the children when > 0
+  int64_t jobs = 1;                    // configs trained/decoded at the same time (--jobs)
   std::string log_level;               // passed on when set
   bool quiet = false;                  // no per-step training progress lines
 };
@@ -39,7 +40,8 @@ void check_name(const std::string& name, const std::string& what);
 TestSet parse_test_set(const std::string& argument);
 
 // Returns 0, or the exit status of the first child that failed (after
-// logging which config / test set it was).
+// logging which config / test set it was). With jobs > 1 the configs run that
+// many at a time; after a failure no new config starts.
 int run_comparison(const CompareRequest& request);
 
 }  // namespace jstip::compare

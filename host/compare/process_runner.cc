@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
 
 namespace jstip::compare {
@@ -37,6 +38,9 @@ class LinePrinter {
  private:
   void flush_line() {
     if (line_.empty()) return;
+    // Children running side by side (compare --jobs) print whole lines each.
+    static std::mutex print_mutex;
+    std::lock_guard<std::mutex> lock(print_mutex);
     std::cout << options_.prefix << line_ << '\n' << std::flush;
     line_.clear();
   }

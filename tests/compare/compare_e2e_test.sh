@@ -42,9 +42,9 @@ printf 'base: base.yaml\ninterleaver: {type: jstip}\n' > jstip.yaml
 fail() { echo "FAIL: $*"; exit 1; }
 is_png() { [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 
-# --steps 8 replaces the 500 configured steps.
+# --steps 8 replaces the 500 configured steps; --jobs 2 runs both configs at once.
 "$jstip" compare asr.yaml jstip.yaml --test clean="$work/shards/*.shard" --test medical="$work/medical/*.shard" \
-  --out out --steps 8 --limit 4 --threads 1 --quiet | tee compare.log
+  --out out --steps 8 --limit 4 --threads 1 --quiet --jobs 2 | tee compare.log
 
 for f in results.md results.json; do [ -s "out/$f" ] || fail "out/$f missing"; done
 for png in loss wer entity_accuracy; do is_png "out/$png.png" || fail "out/$png.png is not a PNG"; done
@@ -54,6 +54,12 @@ grep -q 'medical (3 entities)' out/results.md || fail "no entity column for medi
 grep -q '^| jstip | 8 | ' out/results.md || fail "jstip did not train 8 steps"
 grep -q '^\[train asr\] ' compare.log || fail "train output not prefixed"
 grep -q '^\[decode jstip/medical\] ' compare.log || fail "decode output not prefixed"
+# Side by side: jstip started training before asr's training ended, and the rows keep the configs' order.
+first_jstip=$(grep -n '^\[train jstip\] ' compare.log | head -1 | cut -d: -f1)
+last_asr=$(grep -n '^\[train asr\] ' compare.log | tail -1 | cut -d: -f1)
+[ "$first_jstip" -lt "$last_asr" ] || fail "--jobs 2 did not train the two configs at the same time"
+[ "$(grep -n -m1 '^| asr | ' out/results.md | cut -d: -f1)" -lt "$(grep -n -m1 '^| jstip | ' out/results.md | cut -d: -f1)" ] ||
+  fail "results.md rows are not in the configs' order"
 cat out/results.md
 
 # --reuse: the finished runs are kept, nothing is retrained.
