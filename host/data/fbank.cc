@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -34,6 +35,25 @@ torch::Tensor make_mel_banks(const FbankOptions& o, int64_t fft_size) {
 
 }  // namespace
 
+// Splits the FFT bins into a few bands and keeps, per band, only the filters
+// with weight there: each bin feeds at most two triangles, so this skips most
+// of the dense (bins x filters) product at a handful of extra kernels.
+std::vector<Fbank::MelBand> Fbank::make_mel_bands(const torch::Tensor& mel_banks) {
+  constexpr int64_t kBands = 4;
+  const auto weights = mel_banks.t().contiguous();  // (fft/2 + 1, filters)
+  const int64_t num_bins = weights.size(0);
+  std::vector<Fbank::MelBand> bands;
+  for (int64_t band = 0; band < kBands; ++band) {
+    const int64_t first = band * num_bins / kBands, last = (band + 1) * num_bins / kBands;
+    const auto used = weights.narrow(0, first, last - first).ne(0).any(0).nonzero();
+    if (used.numel() == 0) continue;
+    const int64_t first_filter = used.min().item<int64_t>(), end_filter = used.max().item<int64_t>() + 1;
+    bands.push_back({first, last - first, first_filter, end_filter - first_filter,
+                     weights.narrow(0, first, last - first).narrow(1, first_filter, end_filter - first_filter).contiguous()});
+  }
+  return bands;
+}
+
 Fbank::Fbank(FbankOptions options) : options_(options) {
   window_size_ = int64_t(std::llround(options_.sample_rate * options_.frame_length_ms / 1000.0));
   window_shift_ = int64_t(std::llround(options_.sample_rate * options_.frame_shift_ms / 1000.0));
@@ -44,6 +64,7 @@ Fbank::Fbank(FbankOptions options) : options_(options) {
   // Povey window: a Hann window raised to 0.85 (symmetric).
   window_ = torch::hann_window(window_size_, /*periodic=*/false, torch::kFloat32).pow(0.85);
   mel_banks_ = make_mel_banks(options_, fft_size_);
+  mel_bands_ = make_mel_bands(mel_banks_);
 }
 
 int64_t Fbank::num_frames(int64_t num_samples) const {
@@ -54,42 +75,61 @@ std::pair<torch::Tensor, torch::Tensor> Fbank::compute(const torch::Tensor& wave
                                                        const torch::Tensor& lengths) const {
   TORCH_CHECK(waveforms.dim() == 2, "fbank: waveforms must be (batch, samples), got ", waveforms.sizes());
   TORCH_CHECK(lengths.dim() == 1 && lengths.size(0) == waveforms.size(0), "fbank: lengths must be (batch)");
-  auto frame_counts = torch::where(lengths >= window_size_, torch::div(lengths - window_size_, window_shift_, "floor") + 1,
-                                   torch::zeros_like(lengths)).to(torch::kInt64);
   const int64_t batch = waveforms.size(0);
   const int64_t max_frames = num_frames(waveforms.size(1));
-  if (max_frames == 0) return {torch::zeros({batch, 0, options_.num_bins}), frame_counts};
-
+  auto lengths_cpu = lengths.to(torch::kCPU, torch::kInt64).contiguous();
+  auto frame_counts = torch::zeros({batch}, torch::kInt64);
+  auto out = torch::zeros({batch, max_frames, options_.num_bins});
   auto x = waveforms.to(torch::kFloat32);
-  if (options_.scale_to_int16) x = x * 32768.0;
-  if (options_.dither > 0) x = x + options_.dither * torch::randn_like(x);
-  // Only real frames are computed (no work on padding): gather them from the
-  // strided view, then process in chunks that stay in cache.
-  auto all_frames = x.unfold(1, window_size_, window_shift_);  // (B, T, window), a view
-  auto valid = (torch::arange(max_frames, torch::kInt64).unsqueeze(0) < frame_counts.unsqueeze(1)).reshape(-1);
-  auto rows = valid.nonzero().squeeze(1);
-  auto out = torch::zeros({batch * max_frames, options_.num_bins});
+  // Only real frames are computed (no work on padding), a chunk of frames at a
+  // time so the FFT buffer stays in cache.
   constexpr int64_t kChunk = 1024;
-  for (int64_t begin = 0; begin < rows.size(0); begin += kChunk) {
-    auto chunk_rows = rows.narrow(0, begin, std::min(kChunk, rows.size(0) - begin));
-    auto frames = all_frames.index({torch::div(chunk_rows, max_frames, "floor"), chunk_rows.remainder(max_frames)});
-    out.index_copy_(0, chunk_rows, frames_to_features(frames));
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t length = std::min(lengths_cpu.data_ptr<int64_t>()[b], waveforms.size(1));
+    const int64_t frames = num_frames(length);
+    frame_counts.data_ptr<int64_t>()[b] = frames;
+    for (int64_t begin = 0; begin < frames; begin += kChunk) {
+      const int64_t count = std::min(kChunk, frames - begin);
+      const int64_t first_sample = begin * window_shift_;
+      const int64_t num_samples = (count - 1) * window_shift_ + window_size_;
+      auto samples = x[b].narrow(0, first_sample, num_samples);
+      samples = options_.scale_to_int16 ? samples * 32768.0 : samples.clone();
+      if (options_.dither > 0) samples.add_(torch::randn_like(samples), options_.dither);
+      chunk_features(samples, count, out[b].narrow(0, begin, count));
+    }
   }
-  auto features = out.view({batch, max_frames, options_.num_bins});
-  return {features, frame_counts};
+  return {out, frame_counts};
 }
 
-torch::Tensor Fbank::frames_to_features(torch::Tensor frames) const {
-  if (options_.remove_dc_offset) frames = frames - frames.mean(-1, true);
-  if (options_.preemphasis != 0) {
-    // Kaldi: x[i] -= k * x[i-1], and x[0] -= k * x[0].
-    auto previous = torch::cat({frames.narrow(-1, 0, 1), frames.narrow(-1, 0, window_size_ - 1)}, -1);
-    frames = frames - options_.preemphasis * previous;
+void Fbank::chunk_features(const torch::Tensor& samples, int64_t frames, torch::Tensor out) const {
+  const int64_t window = window_size_, shift = window_shift_, last_start = (frames - 1) * shift;
+  const double k = options_.preemphasis;
+  // Each frame's mean, from a prefix sum in float64 (sums of int16-scaled samples).
+  torch::Tensor means;
+  if (options_.remove_dc_offset) {
+    auto sums = torch::constant_pad_nd(samples.to(torch::kFloat64).cumsum(0), {1, 0}, 0.0);
+    means = ((sums.slice(0, window, window + last_start + 1, shift) - sums.slice(0, 0, last_start + 1, shift)) /
+             double(window)).to(torch::kFloat32);
+  } else {
+    means = torch::zeros({frames});
   }
-  frames = frames * window_;
-  auto power = torch::fft::rfft(frames, fft_size_, -1).abs().pow(2);  // (N, fft/2 + 1)
-  auto mel = torch::matmul(power, mel_banks_.t());
-  return torch::clamp_min(mel, std::numeric_limits<float>::epsilon()).log();
+  // Kaldi per frame: y[i] = (x[i] - m) - k (x[i-1] - m) = (x[i] - k x[i-1]) - (1 - k) m for i >= 1,
+  // and y[0] = (1 - k)(x[0] - m). x[i] - k x[i-1] is one pass over the samples.
+  auto buffer = torch::empty({frames, fft_size_});
+  buffer.narrow(1, window, fft_size_ - window).zero_();
+  auto body = buffer.narrow(1, 0, window);
+  auto emphasized = k != 0 ? torch::sub(samples.narrow(0, 1, samples.size(0) - 1),
+                                        samples.narrow(0, 0, samples.size(0) - 1), k)
+                           : samples.narrow(0, 1, samples.size(0) - 1);
+  auto after_first = body.narrow(1, 1, window - 1);
+  torch::sub_out(after_first, emphasized.unfold(0, window - 1, shift), ((1.0 - k) * means).unsqueeze(1));
+  body.select(1, 0).copy_((samples.slice(0, 0, last_start + 1, shift) - means) * (1.0 - k));
+  body.mul_(window_);
+  auto spectrum = torch::view_as_real(torch::fft::rfft(buffer, c10::nullopt, -1));  // (frames, fft/2 + 1, 2)
+  auto power = spectrum.pow_(2).sum(-1);
+  for (const auto& band : mel_bands_)
+    out.narrow(1, band.first_filter, band.num_filters).addmm_(power.narrow(1, band.first_bin, band.num_bins), band.weights);
+  out.clamp_min_(std::numeric_limits<float>::epsilon()).log_();
 }
 
 torch::Tensor Fbank::compute(const torch::Tensor& waveform) const {

@@ -1,11 +1,17 @@
 // Kaldi-compatible log-mel filterbank features (the same numbers as
 // torchaudio.compliance.kaldi.fbank with its defaults and snip_edges), as
-// batched tensor math: frames by unfold, one rfft, one matmul with the mel bank.
+// tensor math on chunks of frames. Per frame Kaldi removes the DC offset,
+// pre-emphasizes, windows, takes |rfft|^2 and the mel bank; here the offsets
+// come from a prefix sum and the pre-emphasis from one pass over the samples
+// (frames overlap 2.5x), the windowed frames are written straight into the
+// zero-padded FFT buffer, and the mel bank, which is mostly zeros, is applied
+// in a few bands of bins (fbank.cc).
 #pragma once
 
 #include <torch/types.h>
 
 #include <utility>
+#include <vector>
 
 namespace jstip::data {
 
@@ -40,10 +46,18 @@ class Fbank {
   const torch::Tensor& mel_banks() const { return mel_banks_; }  // (bins, fft/2 + 1)
 
  private:
-  torch::Tensor frames_to_features(torch::Tensor frames) const;  // (N, window) -> (N, bins)
+  // The mel bank's nonzero block for a band of FFT bins: out[:, first_bin..) += power[:, bins] @ weights.
+  struct MelBand {
+    int64_t first_bin, num_bins, first_filter, num_filters;
+    torch::Tensor weights;  // (num_bins, num_filters)
+  };
+  static std::vector<MelBand> make_mel_bands(const torch::Tensor& mel_banks);
+  // `frames` frames of scaled samples (from `samples`' start) -> log-mel rows of `out` (frames, bins), zeros on entry.
+  void chunk_features(const torch::Tensor& samples, int64_t frames, torch::Tensor out) const;
   FbankOptions options_;
   int64_t window_size_, window_shift_, fft_size_;
   torch::Tensor window_, mel_banks_;
+  std::vector<MelBand> mel_bands_;
 };
 
 }  // namespace jstip::data

@@ -38,9 +38,16 @@ TEST(Fbank, MatchesTorchaudioKaldiOnRealSpeech) {
   const auto reference = read_reference(testing::fixture("speech16k.fbank"));
   const auto features = Fbank().compute(to_tensor(wave));
   ASSERT_EQ(features.sizes(), reference.sizes());
-  const double max_abs = (features - reference).abs().max().item<double>();
-  EXPECT_LT(max_abs, 1e-3);
+  // Both are float32 computations in a different order: measured against a
+  // float64 Kaldi fbank of this audio, torchaudio's largest error is 1.23e-3 and
+  // ours 1.24e-3 (the low bins of quiet frames, log power ~2.6), so the two can
+  // differ by a little more than that at one point, and by far less on average.
+  const auto difference = (features - reference).abs();
+  const double max_abs = difference.max().item<double>(), mean_abs = difference.mean().item<double>();
+  EXPECT_LT(max_abs, 2.5e-3);
+  EXPECT_LT(mean_abs, 2e-5);
   RecordProperty("max_abs_difference", std::to_string(max_abs));
+  RecordProperty("mean_abs_difference", std::to_string(mean_abs));
   // The audio is speech, not silence: the features span a real range.
   EXPECT_GT((reference.max() - reference.min()).item<double>(), 10);
 }
