@@ -28,8 +28,18 @@ void LoraLinearImpl::reset_parameters() {
   }
 }
 
+torch::Tensor linear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias) {
+  const bool one_row = input.dim() >= 1 && input.numel() == input.size(-1) && input.is_cpu() &&
+                       input.scalar_type() == torch::kFloat32 && weight.scalar_type() == torch::kFloat32;
+  if (!one_row) return torch::nn::functional::linear(input, weight, bias);
+  auto sizes = input.sizes().vec();
+  sizes.back() = weight.size(0);
+  const auto row = input.reshape({input.size(-1)});
+  return (bias.defined() ? torch::addmv(bias, weight, row) : torch::mv(weight, row)).view(sizes);
+}
+
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& input) {
-  torch::Tensor out = torch::nn::functional::linear(input, weight, bias.defined() ? bias : torch::Tensor());
+  torch::Tensor out = linear(input, weight, bias.defined() ? bias : torch::Tensor());
   if (lora_a.defined()) {
     torch::Tensor x = lora_dropout_ > 0 ? torch::dropout(input, lora_dropout_, is_training()) : input;
     out = out + torch::matmul(torch::matmul(x, lora_a.t()), lora_b.t()) * lora_scale_;

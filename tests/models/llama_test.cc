@@ -174,6 +174,42 @@ TEST(Llama, KvCacheDecodingMatchesFullForwardWithLeftPadding) {
   EXPECT_EQ(cache.keys[0].sizes(), (std::vector<int64_t>{b, 2, t, 4}));  // kv heads, not repeated
 }
 
+// The cache grows inside its buffer, one slice per token; two branches of one
+// cache (a copied KVCache, as a search that forks a hypothesis would hold)
+// must not write into each other's steps.
+TEST(Llama, KvCacheGrowsInPlaceAndCopiedCachesStayApart) {
+  torch::manual_seed(4);
+  auto model = tiny_llama();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const int64_t prompt = 4;
+  auto a = torch::randint(37, {1, prompt + 3});
+  auto b = a.clone();  // the same prompt and first step, then other tokens
+  b.narrow(1, prompt + 1, 2).add_(1).remainder_(37);
+  const auto full_a = logits_of(*model, a), full_b = logits_of(*model, b);
+  auto step = [&](KVCache* cache, const torch::Tensor& tokens, int64_t i) {
+    return model
+        ->forward_embeddings(model->embed(tokens.narrow(1, i, 1)), torch::ones({1, i + 1}, torch::kBool),
+                             torch::full({1, 1}, i, torch::kInt64), cache)
+        .logits.squeeze(1);
+  };
+  KVCache cache;
+  model->forward_embeddings(model->embed(a.narrow(1, 0, prompt)), torch::ones({1, prompt}, torch::kBool),
+                            torch::arange(prompt).unsqueeze(0), &cache);
+  step(&cache, a, prompt);
+  const void* buffer = cache.keys[0].data_ptr();
+
+  KVCache branch = cache;  // shares the tensors: neither may grow in place now
+  EXPECT_LT(max_abs_diff(step(&branch, b, prompt + 1), full_b.select(1, prompt + 1)), 1e-4);
+  EXPECT_NE(branch.keys[0].data_ptr(), buffer);
+  EXPECT_LT(max_abs_diff(step(&cache, a, prompt + 1), full_a.select(1, prompt + 1)), 1e-4);
+  EXPECT_EQ(cache.keys[0].data_ptr(), buffer) << "an unshared cache with room was copied";
+  EXPECT_LT(max_abs_diff(step(&cache, a, prompt + 2), full_a.select(1, prompt + 2)), 1e-4);
+  EXPECT_LT(max_abs_diff(step(&branch, b, prompt + 2), full_b.select(1, prompt + 2)), 1e-4);
+  EXPECT_EQ(cache.keys[0].data_ptr(), buffer);
+  EXPECT_EQ(cache.length(), prompt + 3);
+}
+
 TEST(Llama, LeftPaddedRowMatchesTheSameTokensAlone) {
   torch::manual_seed(1);
   auto model = tiny_llama();

@@ -35,6 +35,23 @@ std::map<std::string, torch::Tensor> snapshot(torch::nn::Module& m) {
 
 }  // namespace
 
+// One row takes the matrix-vector path; it must give what the batched
+// product gives for that row, with and without bias, and carry gradients.
+TEST(Linear, OneRowMatchesTheBatchedProductAndHasGradients) {
+  torch::manual_seed(7);
+  auto weight = torch::randn({12, 8}, torch::requires_grad()), bias = torch::randn({12});
+  auto rows = torch::randn({3, 1, 8});
+  const auto batched = torch::nn::functional::linear(rows, weight, bias);
+  for (int64_t r = 0; r < 3; ++r) {
+    auto one = jstip::nn::linear(rows[r].unsqueeze(0), weight, bias);  // [1, 1, 8] -> [1, 1, 12]
+    EXPECT_EQ(one.sizes(), (std::vector<int64_t>{1, 1, 12}));
+    EXPECT_LT(max_abs_diff(one.squeeze(0), batched[r]), 1e-5);
+  }
+  EXPECT_LT(max_abs_diff(jstip::nn::linear(rows[0][0], weight), torch::mv(weight, rows[0][0])), 1e-6);  // no bias, [8]
+  jstip::nn::linear(rows[1], weight, bias).sum().backward();
+  EXPECT_LT(max_abs_diff(weight.grad(), rows[1].expand({12, 8})), 1e-6);  // d(sum W x)/dW = x per output
+}
+
 TEST(LoraLinear, StartsAsNoOpAndMergesExactly) {
   torch::manual_seed(0);
   jstip::nn::LoraLinear layer(6, 5);

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -40,6 +41,44 @@ torch::Tensor causal_allowed(const torch::Tensor& key_mask, int64_t query_length
   return causal.unsqueeze(0).unsqueeze(0) & key_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
 }
 
+namespace {
+
+// True when `cached` ([B, H, T, D]) is the first T time steps of a buffer of
+// ours with room for `extra` more, and no other tensor shares that buffer
+// (a copied KVCache, a view kept by a caller): only then may it grow in place.
+bool has_room_to_grow(const torch::Tensor& cached, int64_t extra) {
+  if (cached.dim() != 4 || cached.storage_offset() != 0 || cached.stride(3) != 1) return false;
+  const int64_t depth = cached.size(3);
+  if (cached.stride(2) != depth || cached.stride(1) % depth != 0) return false;
+  const int64_t capacity = cached.stride(1) / depth;
+  if (cached.size(2) + extra > capacity || cached.stride(0) != cached.size(1) * cached.stride(1)) return false;
+  if (cached.storage().nbytes() < static_cast<size_t>(cached.size(0) * cached.stride(0) * cached.element_size()))
+    return false;
+  return cached.use_count() == 1 && cached.storage().use_count() == 1;
+}
+
+// Appends `fresh` to `cached` along time. Token-by-token decoding appends one
+// step at a time: torch::cat would copy the whole cache every token (quadratic
+// in the output length), so the cache lives in a buffer with spare room that
+// doubles when full, and a step writes only its own slice.
+void append_along_time(torch::Tensor& cached, const torch::Tensor& fresh) {
+  const int64_t past = cached.defined() ? cached.size(2) : 0, extra = fresh.size(2);
+  if (past > 0 && has_room_to_grow(cached, extra)) {
+    auto sizes = cached.sizes().vec();
+    sizes[2] = past + extra;
+    cached.set_(cached.storage(), 0, sizes, cached.strides());
+  } else {
+    const int64_t capacity = std::max<int64_t>(2 * (past + extra), 16);
+    auto buffer = torch::empty({fresh.size(0), fresh.size(1), capacity, fresh.size(3)}, fresh.options());
+    if (past > 0) buffer.narrow(2, 0, past).copy_(cached);
+    buffer.set_(buffer.storage(), 0, {fresh.size(0), fresh.size(1), past + extra, fresh.size(3)}, buffer.strides());
+    cached = buffer;
+  }
+  cached.narrow(2, past, extra).copy_(fresh);
+}
+
+}  // namespace
+
 std::pair<torch::Tensor, torch::Tensor> append_to_cache(KVCache* cache, size_t layer, size_t num_layers,
                                                         const torch::Tensor& keys, const torch::Tensor& values) {
   if (!cache) return {keys, values};
@@ -47,11 +86,9 @@ std::pair<torch::Tensor, torch::Tensor> append_to_cache(KVCache* cache, size_t l
     cache->keys.resize(num_layers);
     cache->values.resize(num_layers);
   }
-  torch::Tensor& k = cache->keys[layer];
-  torch::Tensor& v = cache->values[layer];
-  k = k.defined() ? torch::cat({k, keys}, 2) : keys;
-  v = v.defined() ? torch::cat({v, values}, 2) : values;
-  return {k, v};
+  append_along_time(cache->keys[layer], keys);
+  append_along_time(cache->values[layer], values);
+  return {cache->keys[layer], cache->values[layer]};
 }
 
 }  // namespace jstip::layers

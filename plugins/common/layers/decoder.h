@@ -22,7 +22,10 @@ void check_decoder_inputs(const char* plugin, const torch::Tensor& embeddings, c
 torch::Tensor causal_allowed(const torch::Tensor& key_mask, int64_t query_length);
 
 // Appends this step's keys/values ([B, H, T, D]) to layer `layer` of `cache`
-// (when given) and returns the keys/values to attend over.
+// (when given) and returns the keys/values to attend over. The cache's tensors
+// are views of buffers with spare room along T (amortized O(1) appends); a
+// cache that was copied, or whose tensors someone else holds, is never
+// written in place.
 std::pair<torch::Tensor, torch::Tensor> append_to_cache(KVCache* cache, size_t layer, size_t num_layers,
                                                         const torch::Tensor& keys, const torch::Tensor& values);
 

@@ -95,7 +95,7 @@ LMOutput Gpt2Model::forward_embeddings(const torch::Tensor& embeddings, const to
   for (size_t i = 0; i < n; ++i) x = transformer->blocks[i](x, allowed, cache, i, n);
   LMOutput out;
   out.hidden = transformer->ln_f(x);
-  out.logits = lm_head ? lm_head(out.hidden) : torch::matmul(out.hidden, transformer->wte->weight.t());
+  out.logits = lm_head ? lm_head(out.hidden) : jstip::nn::linear(out.hidden, transformer->wte->weight);
   return out;
 }
 

@@ -98,7 +98,7 @@ LMOutput LlamaModel::forward_embeddings(const torch::Tensor& embeddings, const t
   for (size_t i = 0; i < num_layers; ++i) x = model->layer_list[i](x, cos, sin, allowed, cache, i, num_layers);
   LMOutput out;
   out.hidden = model->norm(x);
-  out.logits = lm_head ? lm_head(out.hidden) : torch::matmul(out.hidden, model->embed_tokens->weight.t());
+  out.logits = lm_head ? lm_head(out.hidden) : jstip::nn::linear(out.hidden, model->embed_tokens->weight);
   return out;
 }
 

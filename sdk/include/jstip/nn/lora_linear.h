@@ -15,6 +15,14 @@
 
 namespace jstip::nn {
 
+// input W^T (+ bias) for input [..., in], weight [out, in]; what every Linear of
+// the plugins computes. A single row on the CPU in float32 (token-by-token
+// decoding at batch 1) goes through a matrix-vector product: BLAS gemm with one
+// row still packs the whole weight on every call, which made OpenBLAS ~6x
+// slower than gemv at the reference LLM's sizes (docs/performance.md).
+JSTIP_API torch::Tensor linear(const torch::Tensor& input, const torch::Tensor& weight,
+                               const torch::Tensor& bias = {});
+
 class JSTIP_API LoraLinearImpl : public torch::nn::Module {
  public:
   LoraLinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
