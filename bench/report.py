@@ -308,8 +308,18 @@ def notes(r):
     fb = r["fbank"]
     if fb.get("torchaudio_seconds"):
         out.append("- Fbank: both implementations spend most of their time in the same LibTorch FFT (`rfft` of "
-                   "512 points per frame); jstip computes all frames of a batch in one pass and drops torchaudio's "
-                   "per-utterance Python overhead, which bounds its lead to the non-FFT part.")
+                   "512 points per frame). Around it jstip does less per frame (`host/data/fbank.cc`): the frames' "
+                   "DC offsets come from a prefix sum and the pre-emphasis from one pass over the samples (frames "
+                   "overlap 2.5x), the windowed frames are written straight into the zero-padded FFT buffer, and "
+                   "the mel bank (each FFT bin feeds at most two filters) is applied in 4 bands of bins instead of one "
+                   "dense product.")
+    if r["decode"]:
+        out.append("- Greedy decoding at batch 1 multiplies one row by each weight matrix. BLAS gemm with a single "
+                   "row still packs the whole weight on every call (OpenBLAS `sgemm_incopy` was a quarter of a "
+                   "batch-1 `jstip decode` profile); `jstip::nn::linear` sends one row through gemv instead, which "
+                   "was ~6x faster per product at these sizes. The Python peer's `nn.Linear` takes the gemm path. "
+                   "The KV cache grows inside a buffer with spare room, where `torch.cat` (the Python peer) copies "
+                   "the whole cache every token.")
     ref = r["train"].get("train_step/reference", {})
     if ref.get("mfu") is not None:
         out.append("- Model FLOP utilization counts the padded shapes' matmul FLOPs (3 x forward); the peak and "
