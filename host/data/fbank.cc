@@ -104,15 +104,8 @@ std::pair<torch::Tensor, torch::Tensor> Fbank::compute(const torch::Tensor& wave
 void Fbank::chunk_features(const torch::Tensor& samples, int64_t frames, torch::Tensor out) const {
   const int64_t window = window_size_, shift = window_shift_, last_start = (frames - 1) * shift;
   const double k = options_.preemphasis;
-  // Each frame's mean, from a prefix sum in float64 (sums of int16-scaled samples).
-  torch::Tensor means;
-  if (options_.remove_dc_offset) {
-    auto sums = torch::constant_pad_nd(samples.to(torch::kFloat64).cumsum(0), {1, 0}, 0.0);
-    means = ((sums.slice(0, window, window + last_start + 1, shift) - sums.slice(0, 0, last_start + 1, shift)) /
-             double(window)).to(torch::kFloat32);
-  } else {
-    means = torch::zeros({frames});
-  }
+  // Each frame's mean (a strided reduction over the overlapping windows, no copy).
+  auto means = options_.remove_dc_offset ? samples.unfold(0, window, shift).mean(-1) : torch::zeros({frames});
   // Kaldi per frame: y[i] = (x[i] - m) - k (x[i-1] - m) = (x[i] - k x[i-1]) - (1 - k) m for i >= 1,
   // and y[0] = (1 - k)(x[0] - m). x[i] - k x[i-1] is one pass over the samples.
   auto buffer = torch::empty({frames, fft_size_});
@@ -125,8 +118,11 @@ void Fbank::chunk_features(const torch::Tensor& samples, int64_t frames, torch::
   torch::sub_out(after_first, emphasized.unfold(0, window - 1, shift), ((1.0 - k) * means).unsqueeze(1));
   body.select(1, 0).copy_((samples.slice(0, 0, last_start + 1, shift) - means) * (1.0 - k));
   body.mul_(window_);
-  auto spectrum = torch::view_as_real(torch::fft::rfft(buffer, c10::nullopt, -1));  // (frames, fft/2 + 1, 2)
-  auto power = spectrum.pow_(2).sum(-1);
+  // |X|^2 = re^2 + im^2 on the interleaved real view: squaring in place and
+  // adding the two strided halves is ~10x faster than a sum over the last axis
+  // of size 2 (and ~2x faster than abs().pow(2)).
+  auto squares = torch::view_as_real(torch::fft::rfft(buffer, c10::nullopt, -1)).reshape({frames, -1}).square_();
+  auto power = squares.slice(1, 0, c10::nullopt, 2) + squares.slice(1, 1, c10::nullopt, 2);  // (frames, fft/2 + 1)
   for (const auto& band : mel_bands_)
     out.narrow(1, band.first_filter, band.num_filters).addmm_(power.narrow(1, band.first_bin, band.num_bins), band.weights);
   out.clamp_min_(std::numeric_limits<float>::epsilon()).log_();

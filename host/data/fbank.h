@@ -1,11 +1,11 @@
 // Kaldi-compatible log-mel filterbank features (the same numbers as
 // torchaudio.compliance.kaldi.fbank with its defaults and snip_edges), as
 // tensor math on chunks of frames. Per frame Kaldi removes the DC offset,
-// pre-emphasizes, windows, takes |rfft|^2 and the mel bank; here the offsets
-// come from a prefix sum and the pre-emphasis from one pass over the samples
-// (frames overlap 2.5x), the windowed frames are written straight into the
-// zero-padded FFT buffer, and the mel bank, which is mostly zeros, is applied
-// in a few bands of bins (fbank.cc).
+// pre-emphasizes, windows, takes |rfft|^2 and the mel bank; here the
+// pre-emphasis is one pass over the samples (frames overlap 2.5x), the
+// windowed frames are written straight into the zero-padded FFT buffer, and
+// the mel bank, which is mostly zeros, is applied in a few bands of bins
+// (fbank.cc).
 #pragma once
 
 #include <torch/types.h>
