@@ -14,7 +14,8 @@
 #        domain-tts   OUT/medical_tts/ as speech-text pairs (asr)
 #      stages: the warm-up (seeded), main MAIN (default 1500) steps, ASR
 #      fine-tuning ASR (default 250) steps on the general pairs only
-#   3. `jstip compare` scores the medical and general test sets (first LIMIT=300)
+#   3. `jstip compare` scores the medical and general test sets (first LIMIT=300),
+#      then the paired difference of the two runs (recipes/lib/paired_bootstrap.py)
 #
 # OUT defaults to runs/domain; THREADS (default 1) per process, JOBS (default 2)
 # runs at a time. Every step resumes: a run cut anywhere continues.
@@ -74,3 +75,4 @@ warmup_stage="{name: ctc_warmup, steps: 3000, llm_weight: 0, ctc_weight: 1, lr: 
   threads="$threads" llm.pretrained="$llm" \
   "trainer.stages=[$warmup_stage, {name: main, steps: $main}, {name: asr, steps: $asr, sources: {asr_pairs: 1.0}}]"
 sed -n '/^## /,$p' "$out/results.md" | sed -n '1,30p'
+python3 "$here/lib/paired_bootstrap.py" "$out" domain-text | tee "$out/paired.md"

@@ -12,6 +12,7 @@
 #      scores general / medical / held-out voices (first LIMIT=300 utterances,
 #      the configs' joint CTC/LLM decoding): OUT/results.md and plots
 #   3. zero-shot spoken QA of each model, the questions as speech and as text
+#   4. paired differences to asr-only (recipes/lib/paired_bootstrap.py): OUT/paired.md
 #
 # Every step resumes: a run cut anywhere continues where it stopped.
 # OUT defaults to runs/strategies; THREADS (default 1) per process; JOBS
@@ -73,6 +74,8 @@ for s in "${strategies[@]}"; do
   done
 done
 sed -n '/^## /,$p' "$out/results.md" | sed -n '1,40p'
+# Each strategy against asr-only on the same utterances (paired bootstrap).
+python3 "$here/lib/paired_bootstrap.py" "$out" asr-only | tee "$out/paired.md"
 for s in "${strategies[@]}"; do
   for input in speech text; do
     printf '%-14s QA as %-6s: %s\n' "$s" "$input" "$(grep -E '^answer containment' "$out/qa/$s/$input/eval.txt" | tr -s ' ')"
