@@ -12,11 +12,15 @@
 #include "host/data/audio_io.h"
 #include "host/data/fbank.h"
 #include "host/data/synthesis_mix.h"
+#include "host/runtime/startup.h"
 
 int main(int argc, char** argv) {
   using namespace jstip::data;
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   at::set_num_threads(threads);
+  // As every jstip command at start-up: without it each per-utterance buffer
+  // is a fresh mmap and its page faults outweigh the FFT.
+  jstip::host::tune_allocator();
   // 32 real utterances of espeak-ng speech, written to WAV files for both sides.
   const std::string dir = (std::filesystem::temp_directory_path() / "jstip-bench-fbank").string();
   std::filesystem::create_directories(dir);
