@@ -78,4 +78,13 @@ rc=$?
 set -e
 [ "$rc" -ne 0 ] || { cat failing.log; fail "compare succeeded on a test set without shards"; }
 grep -q "decode asr/none failed with exit status $rc" failing.log || { cat failing.log; fail "failure not reported"; }
+
+# The same failure with two configs side by side: compare still exits with the child's status.
+set +e
+"$jstip" compare asr.yaml jstip.yaml --test none="$work/no-such-dir/*.shard" --out out --steps 8 --threads 1 \
+  --reuse --jobs 2 > failing_jobs.log 2>&1
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || { cat failing_jobs.log; fail "compare --jobs 2 succeeded on a test set without shards"; }
+grep -q "decode .*/none failed with exit status $rc" failing_jobs.log || { cat failing_jobs.log; fail "--jobs failure not reported"; }
 echo "compare end to end: ok"
