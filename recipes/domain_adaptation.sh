@@ -76,3 +76,5 @@ warmup_stage="{name: ctc_warmup, steps: 3000, llm_weight: 0, ctc_weight: 1, lr: 
   "trainer.stages=[$warmup_stage, {name: main, steps: $main}, {name: asr, steps: $asr, sources: {asr_pairs: 1.0}}]"
 sed -n '/^## /,$p' "$out/results.md" | sed -n '1,30p'
 python3 "$here/lib/paired_bootstrap.py" "$out" domain-text | tee "$out/paired.md"
+# Medical entity accuracy on seen vs unseen terms (the sentence list labels each utterance).
+python3 "$here/lib/entity_groups.py" "$out" medical "$data/medical/test.txt" | tee "$out/entity_groups.md"

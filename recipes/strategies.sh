@@ -76,6 +76,8 @@ done
 sed -n '/^## /,$p' "$out/results.md" | sed -n '1,40p'
 # Each strategy against asr-only on the same utterances (paired bootstrap).
 python3 "$here/lib/paired_bootstrap.py" "$out" asr-only | tee "$out/paired.md"
+# Medical entity accuracy on seen vs unseen terms (the sentence list labels each utterance).
+python3 "$here/lib/entity_groups.py" "$out" medical "$data/medical/test.txt" | tee "$out/entity_groups.md"
 for s in "${strategies[@]}"; do
   for input in speech text; do
     printf '%-14s QA as %-6s: %s\n' "$s" "$input" "$(grep -E '^answer containment' "$out/qa/$s/$input/eval.txt" | tr -s ' ')"

@@ -98,11 +98,13 @@ int run_asr(const std::vector<HypothesisRecord>& records, const BootstrapOptions
   // Entities: judged once per utterance; per-utterance counts feed the bootstrap.
   std::vector<std::vector<EntityResult>> judged;
   std::vector<RatioSample> entity_samples;
+  std::vector<EntityCounts> utterance_entities;  // also written per utterance into alignments.txt
   std::map<std::string, EntityCounts> type_totals;
   EntityCounts entity_total;
   for (const auto& r : records) {
     judged.push_back(judge_entities(r.id, r.reference, r.hypothesis, r.entities));
     const EntityCounts c = count_entities(judged.back());
+    utterance_entities.push_back(c);
     entity_total += c;
     entity_samples.push_back({static_cast<double>(c.found), static_cast<double>(c.total)});
     for (const auto& [type, tc] : count_entities_by_type(judged.back())) type_totals[type] += tc;
@@ -156,7 +158,12 @@ int run_asr(const std::vector<HypothesisRecord>& records, const BootstrapOptions
       const auto& scored = corpus.utterances[u];
       ref_trn.push_back({records[u].speaker, scored.id, scored.reference});
       hyp_trn.push_back({records[u].speaker, scored.id, scored.hypothesis});
-      alignments += "id: " + scored.id + "  " + counts_text(scored.words.counts) + "\n" +
+      // Entity counts per utterance let other tools pair two systems on the same
+      // utterances without judging entities again (recipes/lib/paired_bootstrap.py).
+      const EntityCounts& e = utterance_entities[u];
+      const std::string entities =
+          e.total > 0 ? "  entities " + std::to_string(e.found) + " of " + std::to_string(e.total) : "";
+      alignments += "id: " + scored.id + "  " + counts_text(scored.words.counts) + entities + "\n" +
                     format_alignment(scored.words) + "\n";
     }
     write_trn_file((std::filesystem::path(out_dir) / "ref.trn").string(), ref_trn);

@@ -6,37 +6,29 @@
 All configs decoded the same utterances, so a difference is estimated on the
 same resampled utterances for both sides (a paired bootstrap): far tighter
 than two separate intervals. For every config and test set it prints the
-difference to BASELINE in WER (points; errors from OUT/eval/*/TEST/alignments.txt,
-as `jstip eval` counted them) and in entity accuracy (OUT/decode/*/TEST/hyp.jsonl:
-an entity counts when its reference words occur in the hypothesis, which
-reproduces `jstip eval`'s totals), with a 95% interval.
+difference to BASELINE in WER and in entity accuracy (points), with a 95%
+interval, from the per-utterance counts `jstip eval` wrote into
+OUT/eval/*/TEST/alignments.txt: word errors and, where the utterance has
+entities, "entities F of T" as eval judged them.
 """
 import argparse
-import json
 import os
 import random
 import re
 
 
-def word_errors(path):
-    """id -> (errors, reference words) from jstip eval's alignments.txt."""
+def utterance_counts(path):
+    """id -> ((errors, reference words), (entities found, entities)) from jstip eval's alignments.txt."""
     out = {}
     for line in open(path, encoding="utf-8"):
-        m = re.match(r"id: (\S+)\s+\(C (\d+), S (\d+), D (\d+), I (\d+), N (\d+)\)", line)
+        m = re.match(r"id: (\S+)\s+\(C (\d+), S (\d+), D (\d+), I (\d+), N (\d+)\)(?:\s+entities (\d+) of (\d+))?",
+                     line)
         if m:
-            c, s, d, i, n = map(int, m.groups()[1:])
-            out[m.group(1)] = (s + d + i, n)
-    return out
-
-
-def entity_hits(path):
-    """id -> (entities found, entities) from jstip decode's hyp.jsonl."""
-    out = {}
-    for line in open(path, encoding="utf-8"):
-        h = json.loads(line)
-        hyp = " " + " ".join(h["hypothesis"].lower().split()) + " "
-        terms = [" ".join(h["reference"][e["begin"]:e["end"]].lower().split()) for e in h.get("entities", [])]
-        out[h["id"]] = (sum(1 for t in terms if " " + t + " " in hyp), len(terms))
+            c, s, d, i, n = map(int, m.groups()[1:6])
+            found, total = (int(m.group(7)), int(m.group(8))) if m.group(7) else (0, 0)
+            out[m.group(1)] = ((s + d + i, n), (found, total))
+    if not out:
+        raise SystemExit(f"paired_bootstrap: {path} has no 'id: ... (C .., S .., D .., I .., N ..)' lines")
     return out
 
 
@@ -74,19 +66,17 @@ def main():
         if config == a.baseline:
             continue
         for test in tests:
-            base_w = word_errors(os.path.join(a.out, "eval", a.baseline, test, "alignments.txt"))
-            other_w = word_errors(os.path.join(a.out, "eval", config, test, "alignments.txt"))
-            ids = sorted(set(base_w) & set(other_w))
-            if len(ids) != len(base_w) or len(ids) != len(other_w):
+            base = utterance_counts(os.path.join(a.out, "eval", a.baseline, test, "alignments.txt"))
+            other = utterance_counts(os.path.join(a.out, "eval", config, test, "alignments.txt"))
+            ids = sorted(set(base) & set(other))
+            if len(ids) != len(base) or len(ids) != len(other):
                 raise SystemExit(f"paired_bootstrap: {config}/{test} and {a.baseline}/{test} scored different utterances")
-            w = paired_interval(base_w, other_w, ids, a.resamples, rng)
+            words = paired_interval({i: base[i][0] for i in ids}, {i: other[i][0] for i in ids}, ids, a.resamples, rng)
             cell = "—"
-            base_e = entity_hits(os.path.join(a.out, "decode", a.baseline, test, "hyp.jsonl"))
-            if sum(n for _, n in base_e.values()):
-                other_e = entity_hits(os.path.join(a.out, "decode", config, test, "hyp.jsonl"))
-                e = paired_interval(base_e, other_e, ids, a.resamples, rng)
+            if sum(base[i][1][1] for i in ids):
+                e = paired_interval({i: base[i][1] for i in ids}, {i: other[i][1] for i in ids}, ids, a.resamples, rng)
                 cell = f"{e[0]:+.1f} [{e[1]:+.1f}, {e[2]:+.1f}]"
-            print(f"| {config} | {test} | {w[0]:+.1f} [{w[1]:+.1f}, {w[2]:+.1f}] | {cell} |")
+            print(f"| {config} | {test} | {words[0]:+.1f} [{words[1]:+.1f}, {words[2]:+.1f}] | {cell} |")
 
 
 if __name__ == "__main__":

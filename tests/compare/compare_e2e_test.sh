@@ -52,6 +52,13 @@ grep -q '^| asr | ' out/results.md || fail "no asr row in results.md"
 grep -q '^| jstip | ' out/results.md || fail "no jstip row in results.md"
 grep -q 'medical (3 entities)' out/results.md || fail "no entity column for medical"
 grep -q '^| jstip | 8 | ' out/results.md || fail "jstip did not train 8 steps"
+# Per-utterance entity counts in alignments.txt add up to summary.json's totals.
+counts=$(sed -n 's/^id: .*  entities \([0-9]*\) of \([0-9]*\)$/\1 \2/p' out/eval/jstip/medical/alignments.txt |
+  awk '{f += $1; t += $2} END {print f, t}')
+summary=$(python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["entity_accuracy"]; print(e["found"], e["total"])' \
+  out/eval/jstip/medical/summary.json)
+[ "$counts" = "$summary" ] && [ "${counts#* }" -gt 0 ] ||
+  fail "alignments.txt entity counts ($counts) differ from summary.json ($summary)"
 grep -q '^\[train asr\] ' compare.log || fail "train output not prefixed"
 grep -q '^\[decode jstip/medical\] ' compare.log || fail "decode output not prefixed"
 # Side by side: jstip started training before asr's training ended, and the rows keep the configs' order.
