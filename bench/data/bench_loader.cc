@@ -13,10 +13,12 @@
 #include "bench/data/bench_text.h"
 #include "host/data/loader.h"
 #include "host/data/synthesis_mix.h"
+#include "host/runtime/startup.h"
 
 int main(int argc, char** argv) {
   using namespace jstip::data;
   at::set_num_threads(1);
+  jstip::host::tune_allocator();  // as every jstip command at start-up (the loader runs inside jstip train)
   const size_t count = argc > 1 ? size_t(std::atoi(argv[1])) : 600;
   const int step_ms = argc > 2 ? std::atoi(argv[2]) : 20;
   const int workers = argc > 3 ? std::atoi(argv[3]) : 1;
