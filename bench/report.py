@@ -307,12 +307,13 @@ def notes(r):
                    "gradient all-reduce.")
     fb = r["fbank"]
     if fb.get("torchaudio_seconds"):
-        out.append("- Fbank: both implementations spend most of their time in the same LibTorch FFT (`rfft` of "
-                   "512 points per frame). Around it jstip does less per frame (`host/data/fbank.cc`): the frames' "
-                   "DC offsets come from a prefix sum and the pre-emphasis from one pass over the samples (frames "
-                   "overlap 2.5x), the windowed frames are written straight into the zero-padded FFT buffer, and "
-                   "the mel bank (each FFT bin feeds at most two filters) is applied in 4 bands of bins instead of one "
-                   "dense product.")
+        out.append("- Fbank: the FFT (512 points per frame) is about half of the work. jstip runs it with FFTW "
+                   "(`host/data/real_fft.cc`), ~2x faster per row than LibTorch's CPU `rfft` (pocketfft), which "
+                   "torchaudio uses. Around it jstip does less per frame (`host/data/fbank.cc`): the frames' DC "
+                   "offsets are one strided mean and the pre-emphasis one pass over the samples (frames overlap "
+                   "2.5x), the windowed frames are written straight into the zero-padded FFT buffer, the power "
+                   "spectrum is squares in place plus one strided add, and the mel bank (each FFT bin feeds at "
+                   "most two filters) is applied in 4 bands of bins instead of one dense product.")
     if r["decode"]:
         out.append("- Greedy decoding at batch 1 multiplies one row by each weight matrix. BLAS gemm with a single "
                    "row still packs the whole weight on every call (OpenBLAS `sgemm_incopy` was a quarter of a "

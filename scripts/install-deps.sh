@@ -19,7 +19,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # audio, synthesis, tokenizer
-  libsndfile1-dev libsoxr-dev espeak-ng libespeak-ng-dev libsentencepiece-dev sentencepiece sox
+  libsndfile1-dev libsoxr-dev libfftw3-dev espeak-ng libespeak-ng-dev libsentencepiece-dev sentencepiece sox
   # synthesizer plugins (plugins/synthesizers/): mbrola voices (contrib/non-free,
   # see below), flite (C API), festival with two diphone voices and one HTS voice
   mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1

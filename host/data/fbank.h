@@ -1,7 +1,7 @@
 // Kaldi-compatible log-mel filterbank features (the same numbers as
 // torchaudio.compliance.kaldi.fbank with its defaults and snip_edges), as
 // tensor math on chunks of frames. Per frame Kaldi removes the DC offset,
-// pre-emphasizes, windows, takes |rfft|^2 and the mel bank; here the
+// pre-emphasizes, windows, takes |rfft|^2 (FFTW, real_fft.h) and the mel bank; here the
 // pre-emphasis is one pass over the samples (frames overlap 2.5x), the
 // windowed frames are written straight into the zero-padded FFT buffer, and
 // the mel bank, which is mostly zeros, is applied in a few bands of bins
@@ -12,6 +12,8 @@
 
 #include <utility>
 #include <vector>
+
+#include "host/data/real_fft.h"
 
 namespace jstip::data {
 
@@ -52,9 +54,11 @@ class Fbank {
     torch::Tensor weights;  // (num_bins, num_filters)
   };
   static std::vector<MelBand> make_mel_bands(const torch::Tensor& mel_banks);
+  static int64_t fft_size_for(const FbankOptions& options);  // the window rounded up to a power of two
   // `frames` frames of scaled samples (from `samples`' start) -> log-mel rows of `out` (frames, bins), zeros on entry.
   void chunk_features(const torch::Tensor& samples, int64_t frames, torch::Tensor out) const;
   FbankOptions options_;
+  RealFft fft_;
   int64_t window_size_, window_shift_, fft_size_;
   torch::Tensor window_, mel_banks_;
   std::vector<MelBand> mel_bands_;

@@ -42,6 +42,7 @@ TEST(Fbank, MatchesTorchaudioKaldiOnRealSpeech) {
   // float64 Kaldi fbank of this audio, torchaudio's largest error is 1.23e-3 and
   // ours 1.24e-3 (the low bins of quiet frames, log power ~2.6), so the two can
   // differ by a little more than that at one point, and by far less on average.
+  // Measured: 1.32e-3 max, 5e-6 mean with LibTorch's FFT; 1.86e-3 and 6e-6 with FFTW.
   const auto difference = (features - reference).abs();
   const double max_abs = difference.max().item<double>(), mean_abs = difference.mean().item<double>();
   EXPECT_LT(max_abs, 2.5e-3);
