@@ -111,8 +111,9 @@ std::string choose_checkpoint(ConfigRun* run, const fs::path& out) {
   if (latest.empty()) throw std::runtime_error(run->run_dir + ": training left no checkpoint");
   const Json state = read_json_file(latest + "/trainer_state.json");
   run->steps = state.get_int("step", 0);
-  const std::string best = state.get_string("best_checkpoint", "");
-  const bool use_best = !best.empty() && fs::exists(fs::path(best) / "model.safetensors");
+  // Found next to `latest` too: a run folder moved after training keeps its best checkpoint.
+  const std::string best = train::find_best_checkpoint(state.get_string("best_checkpoint", ""), latest);
+  const bool use_best = !best.empty();
   run->checkpoint = relative_to(use_best ? best : latest, out);
   run->checkpoint_choice = use_best ? "best dev loss" : "latest";
   return use_best ? best : latest;

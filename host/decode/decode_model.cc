@@ -27,12 +27,9 @@ std::string resolve_decode_checkpoint(const std::string& path) {
                                     "run/checkpoints folder with a `latest` file)");
   const fs::path state_path = fs::path(latest) / "trainer_state.json";
   if (fs::exists(state_path)) {
-    const std::string best = read_json_file(state_path.string()).get_string("best_checkpoint", "");
-    if (!best.empty()) {
-      // Recorded as the trainer saw it; the run may have moved since, so also look next to `latest`.
-      for (const fs::path& candidate : {fs::path(best), fs::path(latest).parent_path() / fs::path(best).filename()})
-        if (fs::exists(candidate / "model.safetensors")) return candidate.string();
-    }
+    const std::string best =
+        train::find_best_checkpoint(read_json_file(state_path.string()).get_string("best_checkpoint", ""), latest);
+    if (!best.empty()) return best;
   }
   return latest;
 }

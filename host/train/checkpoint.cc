@@ -154,6 +154,13 @@ std::string resolve_checkpoint(const std::string& path) {
   return "";
 }
 
+std::string find_best_checkpoint(const std::string& recorded, const std::string& checkpoint) {
+  if (recorded.empty()) return "";
+  for (const fs::path& candidate : {fs::path(recorded), fs::path(checkpoint).parent_path() / fs::path(recorded).filename()})
+    if (fs::exists(candidate / "model.safetensors")) return candidate.string();
+  return "";
+}
+
 void prune_checkpoints(const std::string& checkpoint_root, int64_t keep_last, const std::string& protect) {
   std::vector<fs::path> folders;
   for (const auto& entry : fs::directory_iterator(checkpoint_root)) {

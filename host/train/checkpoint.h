@@ -40,6 +40,11 @@ CheckpointContent load_checkpoint(const std::string& folder, torch::nn::Module& 
 // folder, a checkpoints folder or a checkpoint folder.
 std::string resolve_checkpoint(const std::string& path);
 
+// The best-dev-loss checkpoint that `recorded` (a trainer_state.json's
+// best_checkpoint) names, found where it was saved or, when the run has moved
+// since, under the same name next to `checkpoint`; "" when neither exists.
+std::string find_best_checkpoint(const std::string& recorded, const std::string& checkpoint);
+
 // Deletes all but the newest `keep_last` checkpoints, and never `protect` (the best).
 void prune_checkpoints(const std::string& checkpoint_root, int64_t keep_last, const std::string& protect);
 

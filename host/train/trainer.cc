@@ -224,7 +224,8 @@ TrainSummary train(const TrainRequest& request) {
     state.stage = s.get_int("stage", 0);
     state.stage_step = s.get_int("stage_step", 0);
     state.best_dev_loss = s.get_double("best_dev_loss", state.best_dev_loss);
-    state.best_checkpoint = s.get_string("best_checkpoint", "");
+    // Where the run is now (it may have moved), so that pruning keeps it.
+    state.best_checkpoint = train::find_best_checkpoint(s.get_string("best_checkpoint", ""), folder);
     from_text(rng_data, s.get_string("rng_data", ""));
     if (const Json* positions = s.find("data_positions")) mixture.restore(*positions);
     spdlog::info("resumed from {} at step {}", folder, state.step);

@@ -241,4 +241,25 @@ TEST(Checkpoint, PruneKeepsTheNewestAndTheBest) {
   EXPECT_TRUE(fs::exists(folders[4]));
 }
 
+// A run folder moved (or copied) after training: its trainer_state.json still
+// names the best checkpoint where it was saved. decode, compare and a resumed
+// trainer all look for it next to the checkpoint instead.
+TEST(Checkpoint, BestIsFoundAfterTheRunMoved) {
+  auto root = scratch("ckpt_best_moved");
+  auto model = std::make_shared<Tiny>(2);
+  const std::string best = save_checkpoint(root.string(), 3, *model, nullptr, {jstip::Json::object(), ""});
+  const std::string latest = save_checkpoint(root.string(), 5, *model, nullptr, {jstip::Json::object(), ""});
+  EXPECT_EQ(find_best_checkpoint(best, latest), best);
+  EXPECT_EQ(find_best_checkpoint("", latest), "");
+
+  const fs::path moved = root.parent_path() / "ckpt_best_moved_elsewhere";
+  fs::remove_all(moved);
+  fs::rename(root, moved);
+  const std::string latest_now = (moved / fs::path(latest).filename()).string();
+  EXPECT_EQ(find_best_checkpoint(best, latest_now), (moved / fs::path(best).filename()).string());
+  // Pruned since: no best, and the caller falls back to the latest.
+  fs::remove_all(moved / fs::path(best).filename());
+  EXPECT_EQ(find_best_checkpoint(best, latest_now), "");
+}
+
 }  // namespace
