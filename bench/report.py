@@ -314,6 +314,16 @@ def notes(r):
                    "2.5x), the windowed frames are written straight into the zero-padded FFT buffer, the power "
                    "spectrum is squares in place plus one strided add, and the mel bank (each FFT bin feeds at "
                    "most two filters) is applied in 4 bands of bins instead of one dense product.")
+    if wp.get("decode_batch16"):
+        out.append("- Decoding at batch 16 vs batch 1 (the unmet target): on a CPU most of a batch's work is "
+                   "compute that costs the same per utterance at any batch size, the encoder and the LLM's prefill "
+                   "of the prompt and speech positions (50-120 per utterance); only the token-by-token steps gain "
+                   "from batching. The batch holding the longest utterances also pays for growing the heap: its "
+                   "encoder took 0.50-0.63 s against 0.05-0.07 s for a batch of 16 short ones, and a batch-16 run "
+                   "took 57k page faults against 28k at batch 1. Transparent huge pages for malloc "
+                   "(`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, which glibc reads only at start-up) cut the faults to "
+                   "9k and the batch-16 decode time by 10-15%, batch 1 not at all; that is not enough to matter "
+                   "here. A 5x gain would need batch 1 to be overhead-bound, and since the gemv path it is not.")
     if r["decode"]:
         out.append("- Greedy decoding at batch 1 multiplies one row by each weight matrix. BLAS gemm with a single "
                    "row still packs the whole weight on every call (OpenBLAS `sgemm_incopy` was a quarter of a "
