@@ -11,7 +11,8 @@
 #      steps, default 500) and ASR fine-tuning (ASR steps, default 1250), and
 #      scores general / medical / held-out voices (first LIMIT=300 utterances,
 #      the configs' joint CTC/LLM decoding): OUT/results.md and plots
-#   3. zero-shot spoken QA of each model, the questions as speech and as text
+#   3. zero-shot spoken QA of each model, the questions as speech and as text,
+#      and of the text-only LLM (the warm-up's checkpoint) on the text
 #   4. paired differences to asr-only (recipes/lib/paired_bootstrap.py): OUT/paired.md
 #
 # Every step resumes: a run cut anywhere continues where it stopped.
@@ -54,10 +55,10 @@ done
   --test heldout_voices="$data/test_heldout/*.shard" threads="$threads" llm.pretrained="$llm" \
   "trainer.stages=[$warmup_stage, {name: main, steps: $main}, {name: asr, steps: $asr, sources: {asr_pairs: 1.0}}]"
 
-answer_questions() {  # strategy input
+answer_questions() {  # strategy input [run folder]
   local qa=$out/qa/$1/$2
   [ -f "$qa/eval.txt" ] && return 0
-  "$jstip" decode "$out/runs/$1" --data "$data/qa/*.shard" --out "$qa" --task qa --input "$2" \
+  "$jstip" decode "${3:-$out/runs/$1}" --data "$data/qa/*.shard" --out "$qa" --task qa --input "$2" \
     --limit "$limit" --quiet threads="$threads"
   "$jstip" eval --hyp "$qa/hyp.jsonl" --task qa --out "$qa" > "$qa/eval.txt"
 }
@@ -67,7 +68,12 @@ for s in "${strategies[@]}"; do
     answer_questions "$s" "$input" &
   done
 done
+# The text-only LLM on the same questions as text: the warm-up trained the
+# encoder alone, so its checkpoint holds the text-pretrained LLM unchanged.
+while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+answer_questions text-only-llm text "$out/warmup" &
 wait
+[ -f "$out/qa/text-only-llm/text/eval.txt" ] || { echo "strategies: the text-only LLM's QA failed" >&2; exit 1; }
 for s in "${strategies[@]}"; do
   for input in speech text; do
     [ -f "$out/qa/$s/$input/eval.txt" ] || { echo "strategies: spoken QA of $s ($input input) failed" >&2; exit 1; }
