@@ -156,7 +156,8 @@ std::string resolve_checkpoint(const std::string& path) {
 
 std::string find_best_checkpoint(const std::string& recorded, const std::string& checkpoint) {
   if (recorded.empty()) return "";
-  for (const fs::path& candidate : {fs::path(recorded), fs::path(checkpoint).parent_path() / fs::path(recorded).filename()})
+  // The run's own folder first: a copied run must not read the original's checkpoints.
+  for (const fs::path& candidate : {fs::path(checkpoint).parent_path() / fs::path(recorded).filename(), fs::path(recorded)})
     if (fs::exists(candidate / "model.safetensors")) return candidate.string();
   return "";
 }

@@ -41,8 +41,9 @@ CheckpointContent load_checkpoint(const std::string& folder, torch::nn::Module& 
 std::string resolve_checkpoint(const std::string& path);
 
 // The best-dev-loss checkpoint that `recorded` (a trainer_state.json's
-// best_checkpoint) names, found where it was saved or, when the run has moved
-// since, under the same name next to `checkpoint`; "" when neither exists.
+// best_checkpoint) names: the folder of that name next to `checkpoint` (the
+// run may have moved or been copied since), else the recorded path itself;
+// "" when neither exists.
 std::string find_best_checkpoint(const std::string& recorded, const std::string& checkpoint);
 
 // Deletes all but the newest `keep_last` checkpoints, and never `protect` (the best).

@@ -241,10 +241,10 @@ TEST(Checkpoint, PruneKeepsTheNewestAndTheBest) {
   EXPECT_TRUE(fs::exists(folders[4]));
 }
 
-// A run folder moved (or copied) after training: its trainer_state.json still
+// A run folder moved or copied after training: its trainer_state.json still
 // names the best checkpoint where it was saved. decode, compare and a resumed
 // trainer all look for it next to the checkpoint instead.
-TEST(Checkpoint, BestIsFoundAfterTheRunMoved) {
+TEST(Checkpoint, BestIsFoundAfterTheRunMovedOrWasCopied) {
   auto root = scratch("ckpt_best_moved");
   auto model = std::make_shared<Tiny>(2);
   const std::string best = save_checkpoint(root.string(), 3, *model, nullptr, {jstip::Json::object(), ""});
@@ -257,9 +257,17 @@ TEST(Checkpoint, BestIsFoundAfterTheRunMoved) {
   fs::rename(root, moved);
   const std::string latest_now = (moved / fs::path(latest).filename()).string();
   EXPECT_EQ(find_best_checkpoint(best, latest_now), (moved / fs::path(best).filename()).string());
+  // A copy next to the original reads its own best, not the original's.
+  const fs::path copy = root.parent_path() / "ckpt_best_copied";
+  fs::remove_all(copy);
+  fs::copy(moved, copy, fs::copy_options::recursive);
+  fs::rename(moved, root);
+  EXPECT_EQ(find_best_checkpoint(best, (copy / fs::path(latest).filename()).string()),
+            (copy / fs::path(best).filename()).string());
   // Pruned since: no best, and the caller falls back to the latest.
-  fs::remove_all(moved / fs::path(best).filename());
-  EXPECT_EQ(find_best_checkpoint(best, latest_now), "");
+  fs::remove_all(copy / fs::path(best).filename());
+  fs::remove_all(root);
+  EXPECT_EQ(find_best_checkpoint(best, (copy / fs::path(latest).filename()).string()), "");
 }
 
 }  // namespace
