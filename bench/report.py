@@ -322,7 +322,7 @@ def notes(r):
                    "encoder took 0.50-0.63 s against 0.05-0.07 s for a batch of 16 short ones, and a batch-16 run "
                    "took 57k page faults against 28k at batch 1. Transparent huge pages for malloc "
                    "(`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, which glibc reads only at start-up) cut the faults to "
-                   "9k and the batch-16 decode time by 10-15%, batch 1 not at all; that is not enough to matter "
+                   "9k and the batch-16 decode time by 7-18% (3 runs), batch 1 not at all; that is not enough to matter "
                    "here. A 5x gain would need batch 1 to be overhead-bound, and since the gemv path it is not.")
     if r["decode"]:
         out.append("- Greedy decoding at batch 1 multiplies one row by each weight matrix. BLAS gemm with a single "
