@@ -21,7 +21,11 @@
 #      CTC/LLM beam 8), and pretrained minus random on the same utterances
 #      (paired bootstrap): paired.md
 #   4. OUT/summary.md (recipes/lib/prior_table.py): the tables of every run,
-#      and the pairs at the learning rate the dev loss chose for each LLM
+#      the pairs at the learning rate the dev loss chose for each LLM, and how
+#      much each LLM reads the speech (mismatched-speech dev loss)
+#   5. at 4,000 pairs, the same two LLMs under JSTIP training instead
+#      (OUT/size-4000/jstip): 4/5 of ASR steps of configs/jstip.yaml's mixture,
+#      then 1/5 of ASR fine-tuning
 # The two sizes run side by side, one process each (THREADS per process,
 # default 1). Every step resumes: a run cut anywhere continues where it stopped.
 set -euo pipefail
@@ -87,4 +91,23 @@ status=0
 wait "$small" || { echo "prior_vs_data: size 1000 failed (see $out/size-1000.log)" >&2; status=1; }
 wait "$large" || { echo "prior_vs_data: size 4000 failed (see $out/size-4000.log)" >&2; status=1; }
 [ "$status" = 0 ] || exit 1
+
+# 5. The same two LLMs under JSTIP training (configs/jstip.yaml: word, segment
+#    and ASR sequences of the pairs plus general and medical text), 4,000 pairs,
+#    lr 1e-3 (the dev loss's choice for both above): does interleaving make the
+#    pretrained LLM read the speech, and its prior pay off?
+cfg=$out/configs/size-4000
+printf 'base: ../jstip.yaml
+encoder: {pretrained: %s}
+' "$out/size-4000/encoder.safetensors" > "$cfg/jstip-random.yaml"
+printf 'base: jstip-random.yaml
+llm: {pretrained: %s}
+' "$llm" > "$cfg/jstip-pretrained.yaml"
+"$jstip" compare "$cfg/jstip-random.yaml" "$cfg/jstip-pretrained.yaml" --out "$out/size-4000/jstip" --reuse \
+  --limit "$limit" --quiet --jobs 2 --test general="$data/test_general/*.shard" \
+  --test medical="$data/test_medical/*.shard" --test heldout_voices="$data/test_heldout/*.shard" \
+  threads="$threads" trainer.lr=1.0e-3 \
+  "trainer.stages=[{name: main, steps: $(( asr * 4 / 5 ))}, {name: asr, steps: $(( asr / 5 )), sources: {asr_pairs: 1.0}}]" \
+  >> "$out/size-4000.log" 2>&1
+python3 "$here/lib/paired_bootstrap.py" "$out/size-4000/jstip" jstip-random > "$out/size-4000/jstip/paired.md"
 python3 "$here/lib/prior_table.py" "$out" | tee "$out/summary.md"

@@ -8,7 +8,10 @@ OUT holds size-N/lr-LR/ `jstip compare` folders, each with the configs
 `random` and `pretrained`. Prints (Markdown) every run's dev loss (of the
 decoded checkpoint, which compare chose by dev loss), WER and medical entity
 accuracy; then, per size, each LLM at the learning rate with its lower dev loss, and the WER difference pretrained - random on the
-same utterances with a paired-bootstrap 95% interval. Writes
+same utterances with a paired-bootstrap 95% interval; how much each LLM
+reads the speech (the mismatched-speech dev loss minus the dev loss); and,
+where OUT/size-N/jstip holds the same two LLMs under JSTIP training
+(configs jstip-random and jstip-pretrained), their table. Writes
 OUT/prior_vs_data.png (gnuplot): WER against pairs for both LLMs.
 """
 import argparse
@@ -34,6 +37,37 @@ def checkpoint_dev_loss(run_dir, checkpoint):
     raise SystemExit(f"prior_table: {run_dir}/metrics.jsonl has no dev loss at step {step}")
 
 
+def speech_gap(run_dir):
+    """(dev loss, mismatched-speech dev loss) of the run's last dev evaluation."""
+    last = None
+    for line in open(os.path.join(run_dir, "metrics.jsonl")):
+        record = json.loads(line)
+        if "dev_loss_mismatched_speech" in record:
+            last = record
+    if last is None:
+        raise SystemExit(f"prior_table: {run_dir}/metrics.jsonl has no mismatched-speech dev loss")
+    return last["dev_loss"], last["dev_loss_mismatched_speech"]
+
+
+def load_compare(folder):
+    """config name -> {dev, gap, wer: {test: (est, lo, hi)}, entity: (est, lo, hi), eval: folder} of one compare."""
+    results = os.path.join(folder, "results.json")
+    if not os.path.exists(results):
+        raise SystemExit(f"prior_table: {folder} has no results.json (its compare did not finish)")
+    runs = {}
+    for config in json.load(open(results))["configs"]:
+        scores = config["scores"]
+        pct = lambda s: tuple(100 * s[k] for k in ("estimate", "lower", "upper"))
+        runs[config["name"]] = {
+            "dev": checkpoint_dev_loss(config["run_dir"], config["checkpoint"]),
+            "gap": speech_gap(config["run_dir"]),
+            "wer": {t: pct(scores[t]["wer"]) for t in TESTS},
+            "entity": pct(scores["medical"]["entity_accuracy"]),
+            "eval": os.path.join(folder, "eval", config["name"]),
+        }
+    return runs
+
+
 def load_runs(out):
     """(size, lr, llm) -> {dev, wer: {test: (est, lo, hi)}, entity: (est, lo, hi), eval: folder}."""
     runs = {}
@@ -44,19 +78,8 @@ def load_runs(out):
         for lr_dir in os.listdir(os.path.join(out, size_dir)):
             if not lr_dir.startswith("lr-"):
                 continue
-            folder = os.path.join(out, size_dir, lr_dir)
-            results = os.path.join(folder, "results.json")
-            if not os.path.exists(results):
-                raise SystemExit(f"prior_table: {folder} has no results.json (its compare did not finish)")
-            for config in json.load(open(results))["configs"]:
-                scores = config["scores"]
-                pct = lambda s: tuple(100 * s[k] for k in ("estimate", "lower", "upper"))
-                runs[(int(m.group(1)), lr_dir[3:], config["name"])] = {
-                    "dev": checkpoint_dev_loss(config["run_dir"], config["checkpoint"]),
-                    "wer": {t: pct(scores[t]["wer"]) for t in TESTS},
-                    "entity": pct(scores["medical"]["entity_accuracy"]),
-                    "eval": os.path.join(folder, "eval", config["name"]),
-                }
+            for name, run in load_compare(os.path.join(out, size_dir, lr_dir)).items():
+                runs[(int(m.group(1)), lr_dir[3:], name)] = run
     if not runs:
         raise SystemExit(f"prior_table: no size-N/lr-LR/results.json under {out}")
     return runs
@@ -140,6 +163,37 @@ def main():
             d = paired_wer(base["eval"], other["eval"], test, a.resamples, rng)
             cells.append(f"{d[0]:+.1f} [{d[1]:+.1f}, {d[2]:+.1f}]")
         print(f"| {size:,} | {chosen[(size, 'random')]} / {chosen[(size, 'pretrained')]} | {' | '.join(cells)} |")
+
+    print("\n## How much each LLM reads the speech\n")
+    print("Last dev evaluation: dev loss / the same transcripts against another utterance's speech (gap).\n")
+    print("| pairs | lr | random LLM | pretrained LLM |")
+    print("|---:|---:|---|---|")
+    for size in sizes:
+        for lr in lrs:
+            cells = []
+            for llm in LLMS:
+                dev, mismatched = runs[(size, lr, llm)]["gap"]
+                cells.append(f"{dev:.2f} / {mismatched:.2f} ({mismatched - dev:.2f})")
+            print(f"| {size:,} | {lr} | {' | '.join(cells)} |")
+
+    for size in sizes:
+        folder = os.path.join(a.out, f"size-{size}", "jstip")
+        if not os.path.exists(os.path.join(folder, "results.json")):
+            continue
+        jstip = load_compare(folder)
+        print(f"\n## Under JSTIP training, {size:,} pairs\n")
+        print("| LLM | dev loss | speech gap | general | medical | held-out voices | medical entities |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name in ("jstip-random", "jstip-pretrained"):
+            r = jstip[name]
+            cells = " | ".join("%.1f [%.1f, %.1f]" % r["wer"][t] for t in TESTS)
+            print(f"| {name} | {r['dev']:.3f} | {r['gap'][1] - r['gap'][0]:.2f} | {cells} | "
+                  f"{'%.1f [%.1f, %.1f]' % r['entity']} |")
+        cells = []
+        for test in TESTS:
+            d = paired_wer(jstip["jstip-random"]["eval"], jstip["jstip-pretrained"]["eval"], test, a.resamples, rng)
+            cells.append(f"{d[0]:+.1f} [{d[1]:+.1f}, {d[2]:+.1f}]")
+        print(f"\nPretrained minus random, WER points (paired): {', '.join(f'{t} {c}' for t, c in zip(TESTS, cells))}")
     plot(a.out, sizes, chosen, runs)
     print(f"\nPlot: {os.path.join(a.out, 'prior_vs_data.png')}")
 
