@@ -46,6 +46,19 @@ def paired_interval(base, other, ids, resamples, rng):
     return point, diffs[int(0.025 * resamples)], diffs[int(0.975 * resamples) - 1]
 
 
+def paired_differences(base_path, other_path, resamples, rng, entities=True):
+    """other - base on the utterances two alignments.txt files scored: (WER interval, entity
+    accuracy interval, or None when there are no entities or entities=False), in points."""
+    base, other = utterance_counts(base_path), utterance_counts(other_path)
+    ids = sorted(set(base) & set(other))
+    if len(ids) != len(base) or len(ids) != len(other):
+        raise SystemExit(f"paired_bootstrap: {other_path} and {base_path} scored different utterances")
+    words = paired_interval({i: base[i][0] for i in ids}, {i: other[i][0] for i in ids}, ids, resamples, rng)
+    if not entities or not sum(base[i][1][1] for i in ids):
+        return words, None
+    return words, paired_interval({i: base[i][1] for i in ids}, {i: other[i][1] for i in ids}, ids, resamples, rng)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
@@ -66,16 +79,10 @@ def main():
         if config == a.baseline:
             continue
         for test in tests:
-            base = utterance_counts(os.path.join(a.out, "eval", a.baseline, test, "alignments.txt"))
-            other = utterance_counts(os.path.join(a.out, "eval", config, test, "alignments.txt"))
-            ids = sorted(set(base) & set(other))
-            if len(ids) != len(base) or len(ids) != len(other):
-                raise SystemExit(f"paired_bootstrap: {config}/{test} and {a.baseline}/{test} scored different utterances")
-            words = paired_interval({i: base[i][0] for i in ids}, {i: other[i][0] for i in ids}, ids, a.resamples, rng)
-            cell = "—"
-            if sum(base[i][1][1] for i in ids):
-                e = paired_interval({i: base[i][1] for i in ids}, {i: other[i][1] for i in ids}, ids, a.resamples, rng)
-                cell = f"{e[0]:+.1f} [{e[1]:+.1f}, {e[2]:+.1f}]"
+            words, e = paired_differences(os.path.join(a.out, "eval", a.baseline, test, "alignments.txt"),
+                                          os.path.join(a.out, "eval", config, test, "alignments.txt"),
+                                          a.resamples, rng)
+            cell = f"{e[0]:+.1f} [{e[1]:+.1f}, {e[2]:+.1f}]" if e else "—"
             print(f"| {config} | {test} | {words[0]:+.1f} [{words[1]:+.1f}, {words[2]:+.1f}] | {cell} |")
 
 

@@ -21,7 +21,7 @@ import random
 import re
 import subprocess
 
-from paired_bootstrap import paired_interval, utterance_counts
+from paired_bootstrap import paired_differences
 
 TESTS = ["general", "medical", "heldout_voices"]
 LLMS = ["random", "pretrained"]
@@ -86,12 +86,8 @@ def load_runs(out):
 
 
 def paired_wer(base_eval, other_eval, test, resamples, rng):
-    base = utterance_counts(os.path.join(base_eval, test, "alignments.txt"))
-    other = utterance_counts(os.path.join(other_eval, test, "alignments.txt"))
-    ids = sorted(set(base) & set(other))
-    if len(ids) != len(base) or len(ids) != len(other):
-        raise SystemExit(f"prior_table: {base_eval} and {other_eval} scored different {test} utterances")
-    return paired_interval({i: base[i][0] for i in ids}, {i: other[i][0] for i in ids}, ids, resamples, rng)
+    return paired_differences(os.path.join(base_eval, test, "alignments.txt"),
+                              os.path.join(other_eval, test, "alignments.txt"), resamples, rng, entities=False)[0]
 
 
 def plot(out, sizes, chosen, runs):
