@@ -22,10 +22,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$(dirname "$here")"
+source "$here/lib/copy_configs.sh"
+source "$here/lib/warmup.sh"
 main=${1:-1500} asr=${2:-250}
 data=${DATA:-data/quick-mix}
 llm=${LLM:-runs/quick-mix/llm-pretrain/llm}
-warm=${WARM:-runs/strategies/warmup/checkpoints/step-00003000}
+warm=${WARM:-runs/strategies/warmup/checkpoints/$warmup_checkpoint}
 out=${OUT:-runs/domain}
 limit=${LIMIT:-300}
 threads=${THREADS:-1}
@@ -53,8 +55,7 @@ if [ ! -e "$out/medical_tts/.done" ]; then
 fi
 
 # 2. Two configs that differ only in the form of the medical sentences.
-mkdir -p "$out/configs"
-for f in base jstip; do sed "s#data/quick/#$data/#g" "configs/$f.yaml" > "$out/configs/$f.yaml"; done
+copy_configs "$out/configs" "$data"
 mv "$out/configs/jstip.yaml" "$out/configs/domain-text.yaml"
 text_source="{name: medical_text, shards: [$data/medical_text/*.shard], weight: 0.2, interleaver: {type: text_lm}}"
 tts_source="{name: medical_tts, shards: [$out/medical_tts/*.shard], weight: 0.2, interleaver: {type: asr}}"
@@ -69,7 +70,6 @@ for name in domain-text domain-tts; do
   if [ ! -e "$ck/latest" ]; then mkdir -p "$ck" && cp -r "$warm" "$ck/" && basename "$warm" > "$ck/latest"; fi
   configs+=("$out/configs/$name.yaml")
 done
-warmup_stage="{name: ctc_warmup, steps: 3000, llm_weight: 0, ctc_weight: 1, lr: 3.0e-3}"
 "$jstip" compare "${configs[@]}" --out "$out" --reuse --limit "$limit" --quiet --jobs "$jobs" \
   --test medical="$data/test_medical/*.shard" --test general="$data/test_general/*.shard" \
   threads="$threads" llm.pretrained="$llm" \

@@ -42,14 +42,14 @@ read -r -a lrs <<< "${LRS:-1.0e-3 3.0e-4}"
 jstip=${JSTIP:-./build/bin/jstip}
 [ -f "$llm/config.json" ] || { echo "prior_vs_data: no text-pretrained LLM at $llm (recipes/reference.sh makes one)" >&2; exit 1; }
 
-mkdir -p "$out/configs"
-for f in configs/*.yaml; do sed "s#data/quick/#$data/#g" "$f" > "$out/configs/$(basename "$f")"; done
-warmup_stage="{name: ctc_warmup, steps: 3000, llm_weight: 0, ctc_weight: 1, lr: 3.0e-3}"
+source "$here/lib/copy_configs.sh"
+source "$here/lib/warmup.sh"
+copy_configs "$out/configs" "$data"
 
 # size name, shard glob under $data/train
 run_size() {
   local size=$1 glob=$2 dir=$out/size-$1
-  local cfg=$out/configs/size-$size warm=$dir/warmup/checkpoints/step-00003000
+  local cfg=$out/configs/size-$size warm=$dir/warmup/checkpoints/$warmup_checkpoint
   mkdir -p "$cfg" "$dir"
   cat > "$cfg/warmup.yaml" <<YAML
 # $size aligned pairs: $data/train/$glob
@@ -63,9 +63,9 @@ YAML
   printf 'base: random.yaml\nllm: {pretrained: %s}\n' "$llm" > "$cfg/pretrained.yaml"
 
   if [ ! -f "$warm/model.safetensors" ] && [ "$glob" = "*.shard" ] &&
-     [ -f "$strategies/warmup/checkpoints/step-00003000/model.safetensors" ]; then
+     [ -f "$strategies/warmup/checkpoints/$warmup_checkpoint/model.safetensors" ]; then
     echo "prior_vs_data: size $size: the warm-up is $strategies/warmup's (same config, data and seed)"
-    mkdir -p "$dir/warmup/checkpoints" && cp -r "$strategies/warmup/checkpoints/step-00003000" "$dir/warmup/checkpoints/"
+    mkdir -p "$dir/warmup/checkpoints" && cp -r "$strategies/warmup/checkpoints/$warmup_checkpoint" "$dir/warmup/checkpoints/"
   fi
   if [ ! -f "$warm/model.safetensors" ]; then
     local resume=(); [ -f "$dir/warmup/checkpoints/latest" ] && resume=(--resume "$dir/warmup")

@@ -51,8 +51,8 @@ stamp() { echo "[reference $(( $(date +%s) - start )) s] $*"; }
 configs=configs
 if [ "$data" != data/quick ]; then
   configs=$out/configs
-  mkdir -p "$configs"
-  for f in configs/*.yaml; do sed "s#data/quick/#$data/#g" "$f" > "$configs/$(basename "$f")"; done
+  source "$here/lib/copy_configs.sh"
+  copy_configs "$configs" "$data"
 fi
 
 stamp "1/4 data ($data)"

@@ -32,12 +32,11 @@ jstip=${JSTIP:-./build/bin/jstip}
 strategies=(asr-only joint jstip-word jstip-segment jstip)
 [ -f "$llm/config.json" ] || { echo "strategies: no text-pretrained LLM at $llm (recipes/reference.sh makes one)" >&2; exit 1; }
 
-# The configs name data/quick; a copy names DATA.
-mkdir -p "$out/configs"
-for f in configs/*.yaml; do sed "s#data/quick/#$data/#g" "$f" > "$out/configs/$(basename "$f")"; done
+source "$here/lib/copy_configs.sh"
+source "$here/lib/warmup.sh"
+copy_configs "$out/configs" "$data"
 
-warmup_stage="{name: ctc_warmup, steps: 3000, llm_weight: 0, ctc_weight: 1, lr: 3.0e-3}"
-warm=$out/warmup/checkpoints/step-00003000
+warm=$out/warmup/checkpoints/$warmup_checkpoint
 if [ ! -f "$warm/model.safetensors" ]; then
   resume=(); [ -f "$out/warmup/checkpoints/latest" ] && resume=(--resume "$out/warmup")
   "$jstip" train "$out/configs/asr-only.yaml" output_dir="$out/warmup" llm.pretrained="$llm" threads="$threads" \
@@ -47,7 +46,7 @@ fi
 configs=()
 for s in "${strategies[@]}"; do
   ck=$out/runs/$s/checkpoints
-  if [ ! -e "$ck/latest" ]; then mkdir -p "$ck" && cp -r "$warm" "$ck/" && echo step-00003000 > "$ck/latest"; fi
+  if [ ! -e "$ck/latest" ]; then mkdir -p "$ck" && cp -r "$warm" "$ck/" && echo "$warmup_checkpoint" > "$ck/latest"; fi
   configs+=("$out/configs/$s.yaml")
 done
 "$jstip" compare "${configs[@]}" --out "$out" --reuse --limit "$limit" --quiet --jobs "$jobs" \
