@@ -54,22 +54,22 @@ std::vector<Fbank::MelBand> Fbank::make_mel_bands(const torch::Tensor& mel_banks
   return bands;
 }
 
-int64_t Fbank::fft_size_for(const FbankOptions& options) {
-  const auto window = int64_t(std::llround(options.sample_rate * options.frame_length_ms / 1000.0));
+int64_t Fbank::fft_size_for(int64_t window_size) {
   int64_t size = 8;  // the smallest FFT RealFft takes
-  while (size < window) size *= 2;
+  while (size < window_size) size *= 2;
   return size;
 }
 
-Fbank::Fbank(FbankOptions options) : options_(options), fft_(fft_size_for(options)) {
-  window_size_ = int64_t(std::llround(options_.sample_rate * options_.frame_length_ms / 1000.0));
-  window_shift_ = int64_t(std::llround(options_.sample_rate * options_.frame_shift_ms / 1000.0));
+Fbank::Fbank(FbankOptions options)
+    : options_(options),
+      window_size_(int64_t(std::llround(options.sample_rate * options.frame_length_ms / 1000.0))),
+      window_shift_(int64_t(std::llround(options.sample_rate * options.frame_shift_ms / 1000.0))),
+      fft_(fft_size_for(window_size_)) {
   if (window_size_ < 2 || window_shift_ < 1 || options_.num_bins < 1)
     throw std::invalid_argument("fbank: frame length/shift too small or no mel bins");
-  fft_size_ = fft_.size();
   // Povey window: a Hann window raised to 0.85 (symmetric).
   window_ = torch::hann_window(window_size_, /*periodic=*/false, torch::kFloat32).pow(0.85);
-  mel_banks_ = make_mel_banks(options_, fft_size_);
+  mel_banks_ = make_mel_banks(options_, fft_.size());
   mel_bands_ = make_mel_bands(mel_banks_);
 }
 
@@ -108,14 +108,14 @@ std::pair<torch::Tensor, torch::Tensor> Fbank::compute(const torch::Tensor& wave
 }
 
 void Fbank::chunk_features(const torch::Tensor& samples, int64_t frames, torch::Tensor out) const {
-  const int64_t window = window_size_, shift = window_shift_, last_start = (frames - 1) * shift;
+  const int64_t window = window_size_, shift = window_shift_, last_start = (frames - 1) * shift, fft_size = fft_.size();
   const double k = options_.preemphasis;
   // Each frame's mean (a strided reduction over the overlapping windows, no copy).
   auto means = options_.remove_dc_offset ? samples.unfold(0, window, shift).mean(-1) : torch::zeros({frames});
   // Kaldi per frame: y[i] = (x[i] - m) - k (x[i-1] - m) = (x[i] - k x[i-1]) - (1 - k) m for i >= 1,
   // and y[0] = (1 - k)(x[0] - m). x[i] - k x[i-1] is one pass over the samples.
-  auto buffer = torch::empty({frames, fft_size_});
-  buffer.narrow(1, window, fft_size_ - window).zero_();
+  auto buffer = torch::empty({frames, fft_size});
+  buffer.narrow(1, window, fft_size - window).zero_();
   auto body = buffer.narrow(1, 0, window);
   auto emphasized = k != 0 ? torch::sub(samples.narrow(0, 1, samples.size(0) - 1),
                                         samples.narrow(0, 0, samples.size(0) - 1), k)

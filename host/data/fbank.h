@@ -54,12 +54,12 @@ class Fbank {
     torch::Tensor weights;  // (num_bins, num_filters)
   };
   static std::vector<MelBand> make_mel_bands(const torch::Tensor& mel_banks);
-  static int64_t fft_size_for(const FbankOptions& options);  // the window rounded up to a power of two
+  static int64_t fft_size_for(int64_t window_size);  // the window rounded up to a power of two
   // `frames` frames of scaled samples (from `samples`' start) -> log-mel rows of `out` (frames, bins), zeros on entry.
   void chunk_features(const torch::Tensor& samples, int64_t frames, torch::Tensor out) const;
   FbankOptions options_;
-  RealFft fft_;
-  int64_t window_size_, window_shift_, fft_size_;
+  int64_t window_size_, window_shift_;  // in samples
+  RealFft fft_;                         // of the window rounded up to a power of two
   torch::Tensor window_, mel_banks_;
   std::vector<MelBand> mel_bands_;
 };

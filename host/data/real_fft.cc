@@ -39,8 +39,9 @@ bool aligned(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer) 
 }  // namespace
 
 RealFft::RealFft(int64_t size) : size_(size) {
-  if (size < 2 || size % 2 != 0 || (size * int64_t(sizeof(float))) % kAlignBytes != 0)
-    throw std::invalid_argument("fbank: FFT length must be even and a multiple of 8, got " + std::to_string(size));
+  // Rows of `size` floats stay aligned only when size is a multiple of 8.
+  if (size < 1 || (size * int64_t(sizeof(float))) % kAlignBytes != 0)
+    throw std::invalid_argument("fbank: FFT length must be a positive multiple of 8, got " + std::to_string(size));
   const int64_t per_row = kAlignBytes / int64_t(sizeof(fftwf_complex));
   padded_bins_ = (bins() + per_row - 1) / per_row * per_row;
   plan_ = plan_for(size_, padded_bins_);

@@ -39,7 +39,7 @@ torch::Tensor linear(const torch::Tensor& input, const torch::Tensor& weight, co
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& input) {
-  torch::Tensor out = linear(input, weight, bias.defined() ? bias : torch::Tensor());
+  torch::Tensor out = linear(input, weight, bias);
   if (lora_a.defined()) {
     torch::Tensor x = lora_dropout_ > 0 ? torch::dropout(input, lora_dropout_, is_training()) : input;
     out = out + torch::matmul(torch::matmul(x, lora_a.t()), lora_b.t()) * lora_scale_;
