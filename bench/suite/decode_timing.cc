@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "host/decode/search.h"
+#include "host/graph/speech_groups.h"
 #include "jstip/llm.h"
 
 namespace jstip::bench {
@@ -26,6 +27,17 @@ double greedy_decode_seconds(LanguageModel& llm, int64_t batch, int64_t prefix, 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& h : hypotheses)
     if (static_cast<int64_t>(h.tokens.size()) != new_tokens) throw std::logic_error("greedy decode stopped early");
+  return seconds;
+}
+
+double encode_seconds(graph::SpeechLLM& model, const torch::Tensor& features, const torch::Tensor& lengths,
+                      int64_t max_padded_frames) {
+  torch::InferenceMode inference;
+  model.eval();
+  const auto start = std::chrono::steady_clock::now();
+  graph::encode_speech_in_groups(model, features, lengths, max_padded_frames);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  model.train();
   return seconds;
 }
 

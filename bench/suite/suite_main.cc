@@ -5,9 +5,12 @@
 // fbank, all in one process on the same machine state.
 //   jstip_bench_suite --shards 'DIR/*.shard' --tokenizer TOK.model --work DIR
 //                     [--config F]... [--smoke] [key=value...] [--benchmark_out=F ...]
+//   jstip_bench_suite --decode-flops NAME=DIR/hyp.jsonl... --work DIR [--config F]...
 // Writes DIR/cpp_facts.json (machine, BLAS, LibTorch, FLOPs of each case,
 // peak RSS), DIR/trace/ (the reference batch for the Python peer) and
-// DIR/wav/ (the audio, for torchaudio and pocketsphinx).
+// DIR/wav/ (the audio, for torchaudio and pocketsphinx). The second form,
+// run after `jstip decode`, writes DIR/decode_flops.json: the model FLOPs of
+// each decode run (bench/suite/decode_flops.h) for the models in --config.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <torch/torch.h>
@@ -21,12 +24,15 @@
 #include <map>
 #include <thread>
 
+#include "bench/suite/decode_flops.h"
 #include "bench/suite/decode_timing.h"
 #include "bench/suite/fbank_timing.h"
 #include "bench/suite/model_flops.h"
 #include "bench/suite/reference_step.h"
 #include "bench/suite/trace_writer.h"
 #include "host/data/utterance.h"
+#include "host/decode/decode_options.h"
+#include "host/runtime/config_loader.h"
 #include "host/runtime/startup.h"
 #include "jstip/json.h"
 #include "jstip/llm.h"
@@ -43,6 +49,7 @@ struct Args {
   std::string work = "bench-work";
   bool smoke = false;
   int threads = 0;  // 0: all cores
+  std::vector<std::pair<std::string, std::string>> decode_runs;  // --decode-flops NAME=PATH
 };
 
 Args parse(int argc, char** argv) {
@@ -59,6 +66,12 @@ Args parse(int argc, char** argv) {
     else if (arg == "--work") a.work = value();
     else if (arg == "--threads") a.threads = std::stoi(value());
     else if (arg == "--smoke") a.smoke = true;
+    else if (arg == "--decode-flops") {
+      const std::string v = value();
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--decode-flops expects NAME=PATH, got '" + v + "'");
+      a.decode_runs.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
     else if (arg == "--config") {
       if (!configs_given) a.inputs.configs.clear();
       configs_given = true;
@@ -66,7 +79,7 @@ Args parse(int argc, char** argv) {
     } else if (arg.find('=') != std::string::npos && arg.rfind("--", 0) != 0) a.inputs.overrides.push_back(arg);
     else throw std::invalid_argument("unknown argument '" + arg + "' (see the comment at the top of suite_main.cc)");
   }
-  if (a.inputs.shards.empty() || a.inputs.tokenizer.empty())
+  if (a.decode_runs.empty() && (a.inputs.shards.empty() || a.inputs.tokenizer.empty()))
     throw std::invalid_argument("usage: jstip_bench_suite --shards GLOB --tokenizer MODEL --work DIR [--smoke]");
   return a;
 }
@@ -186,6 +199,27 @@ void register_training(bench::ReferenceModel& reference, const ModelDims& dims, 
   }
 }
 
+// The `count` longest utterances of the shards as one zero-padded batch, the
+// first batch `jstip decode` makes (it sorts by length).
+data::Batch longest_utterances(const bench::ReferenceModel& reference, int64_t count) {
+  std::vector<std::pair<int64_t, torch::Tensor>> rows;  // (frames, [frames, bins])
+  for (const auto& b : reference.batches())
+    for (int64_t r = 0; r < b.features.size(0); ++r) {
+      const int64_t frames = b.feature_lengths[r].item<int64_t>();
+      if (frames > 0) rows.emplace_back(frames, b.features[r].narrow(0, 0, frames));
+    }
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  rows.resize(std::min<size_t>(rows.size(), size_t(count)));
+  data::Batch out;
+  out.features = torch::zeros({int64_t(rows.size()), rows.front().first, rows.front().second.size(1)});
+  out.feature_lengths = torch::zeros({int64_t(rows.size())}, torch::kLong);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    out.features[int64_t(r)].narrow(0, 0, rows[r].first).copy_(rows[r].second);
+    out.feature_lengths[int64_t(r)] = rows[r].first;
+  }
+  return out;
+}
+
 // Decoding prefix: the prompt and ~3 s of CTC-compressed speech, as a real decode sees it.
 constexpr int64_t kPrefix = 100;
 
@@ -204,6 +238,29 @@ void register_decoding(bench::ReferenceModel& reference, const ModelDims& dims, 
       timed(s, [&] { return bench::greedy_decode_seconds(*llm, batch, kPrefix, new_tokens); });
     })->UseManualTime()->Iterations(args.smoke ? 1 : 5)->Unit(benchmark::kMillisecond);
   };
+  // The encoder + projector on the longest 16 utterances in one call, in the
+  // groups `jstip decode` makes on a CPU, and one at a time. FLOPs: each
+  // row's own frames (the work all three must do); padding is extra work.
+  auto longest = std::make_shared<data::Batch>(longest_utterances(reference, args.smoke ? 2 : 16));
+  double useful_flops = 0;
+  for (int64_t b = 0; b < longest->features.size(0); ++b)
+    useful_flops += bench::encoder_flops(dims, 1, longest->feature_lengths[b].item<int64_t>());
+  const std::pair<const char*, int64_t> groupings[] = {
+      {"encode/one_call", 0}, {"encode/cpu_groups", decode::kCpuEncoderFramesPerCall}, {"encode/one_by_one", 1}};
+  for (const auto& [name, max_frames] : groupings) {
+    set_fact(name, "flops", Json::number(useful_flops));
+    set_fact(name, "utterances", Json::integer(longest->features.size(0)));
+    set_fact(name, "max_padded_frames", Json::integer(max_frames));
+    if (max_frames == 0)
+      set_fact(name, "padded_flops",
+               Json::number(bench::encoder_flops(dims, longest->features.size(0), longest->features.size(1))));
+    benchmark::RegisterBenchmark(name, [&reference, longest, max_frames = max_frames, threads](benchmark::State& s) {
+      at::set_num_threads(threads);
+      timed(s, [&] {
+        return bench::encode_seconds(reference.model(), longest->features, longest->feature_lengths, max_frames);
+      });
+    })->UseManualTime()->Iterations(args.smoke ? 1 : 5)->Unit(benchmark::kMillisecond);
+  }
   const int64_t tokens = args.smoke ? 4 : 32;
   add(1, tokens);
   add(16, tokens);
@@ -270,12 +327,24 @@ void write_facts(const Args& args, int threads, const host::BlasReport& blas, in
   write_json_file(args.work + "/cpp_facts.json", j);
 }
 
+void write_decode_flops(const Args& args) {
+  const Config config = host::load_config(args.inputs.configs, args.inputs.overrides);
+  const ModelDims dims = ModelDims::from_config(config);
+  Json runs = Json::object();
+  for (const auto& [name, path] : args.decode_runs) runs.set(name, bench::decode_flops(dims, path).to_json());
+  write_json_file(args.work + "/decode_flops.json", runs);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);  // takes the --benchmark_* flags out of argv
   try {
     const Args args = parse(argc, argv);
+    if (!args.decode_runs.empty()) {
+      write_decode_flops(args);
+      return 0;
+    }
     host::init_logging("warn");
     const int threads = host::init_threads(args.threads);
     host::tune_allocator();  // as every jstip command does at start-up

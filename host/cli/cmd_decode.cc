@@ -110,7 +110,8 @@ int run_decode(const cli::Args& args) {
   DecodePrompt prompt(resolved, loaded.tokenizer, *loaded.composition.registry, task, input, bias_terms);
   const data::FbankOptions fbank =
       resolved.has("data") ? train::loader_options(resolved.child("data"), 0, 0, 1).fbank : data::FbankOptions{};
-  BatchDecoder decoder(*loaded.model, prompt, *loaded.tokenizer, settings.search, fbank, device);
+  BatchDecoder decoder(*loaded.model, prompt, *loaded.tokenizer, settings.search, fbank, device,
+                       settings.encoder_frames_per_call);
 
   DecodeJobOptions job;
   job.shards = train::expand_shards(patterns, "--data");
@@ -144,7 +145,9 @@ int run_decode(const cli::Args& args) {
   summary.set("bias_terms", Json::integer(static_cast<int64_t>(bias_terms.size())));
   summary.set("device", Json::string(device.str()));
   summary.set("threads", Json::integer(torch::get_num_threads()));
-  summary.set("options", options_json(decoder.options(), settings.batch_size));
+  Json options = options_json(decoder.options(), settings.batch_size);
+  options.set("encoder_frames_per_call", Json::integer(decoder.encoder_frames_per_call()));  // 0: one call per batch
+  summary.set("options", options);
   summary.set("utterances", Json::integer(totals.utterances));
   summary.set("batches", Json::integer(result.batches));
   summary.set("audio_seconds", Json::number(totals.audio_seconds));

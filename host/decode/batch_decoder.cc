@@ -10,7 +10,9 @@
 #include "host/data/tokenizer.h"
 #include "host/data/utterance.h"
 #include "host/decode/ctc_greedy.h"
+#include "host/decode/decode_options.h"
 #include "host/decode/decode_prompt.h"
+#include "host/graph/speech_groups.h"
 #include "host/graph/speech_llm.h"
 #include "jstip/llm.h"
 
@@ -61,9 +63,13 @@ std::vector<std::string> record_answers(const data::Utterance& record) {
 }
 
 BatchDecoder::BatchDecoder(graph::SpeechLLM& model, const DecodePrompt& prompt, const data::Tokenizer& tokenizer,
-                           SearchOptions options, data::FbankOptions fbank, const torch::Device& device)
+                           SearchOptions options, data::FbankOptions fbank, const torch::Device& device,
+                           int64_t encoder_frames_per_call)
     : model_(model), prompt_(prompt), tokenizer_(tokenizer), options_(std::move(options)), fbank_(fbank),
-      device_(device) {
+      device_(device),
+      encoder_frames_per_call_(encoder_frames_per_call > 0 ? encoder_frames_per_call
+                               : device.is_cuda()         ? 0
+                                                          : kCpuEncoderFramesPerCall) {
   const SpecialTokens& special = prompt_.special();
   options_.eos = special.eos;
   options_.never_generate = {special.bos, special.speech_begin, special.speech_end};
@@ -120,7 +126,7 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
     if (frames.min().item<int64_t>() <= 0)
       throw std::invalid_argument("a record of the batch starting with '" + records[audio_rows[0]].id() +
                                   "' is shorter than one feature frame");
-    speech = model_.encode_speech(features.to(device_), frames.to(device_));
+    speech = graph::encode_speech_in_groups(model_, features.to(device_), frames.to(device_), encoder_frames_per_call_);
   } else {
     // No audio in the batch (--input text): an empty table on the device keeps splicing there.
     const int64_t hidden = model_.llm().hidden_size();

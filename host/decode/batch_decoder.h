@@ -1,5 +1,6 @@
-// Decodes one batch of records: fbank features, encoder and projector once
-// for the batch, the decode prefixes spliced left-padded, then the search.
+// Decodes one batch of records: fbank features, encoder and projector (in
+// groups of rows on the CPU), the decode prefixes spliced left-padded, then
+// the search.
 #pragma once
 
 #include <torch/types.h>
@@ -32,13 +33,16 @@ class BatchDecoder {
  public:
   // `options` gets its EOS, never-generated ids (<s>, speech markers) and
   // valid vocabulary from the prompt's special tokens and the tokenizer.
+  // `encoder_frames_per_call`: decode.encoder_frames_per_call (0: by device).
   BatchDecoder(graph::SpeechLLM& model, const DecodePrompt& prompt, const data::Tokenizer& tokenizer,
-               SearchOptions options, data::FbankOptions fbank, const torch::Device& device);
+               SearchOptions options, data::FbankOptions fbank, const torch::Device& device,
+               int64_t encoder_frames_per_call = 0);
 
   // Errors name the record (no transcript, no audio for --input speech, no answers for --task qa).
   std::vector<DecodedUtterance> decode(const std::vector<data::Utterance>& records);
 
   const SearchOptions& options() const { return options_; }
+  int64_t encoder_frames_per_call() const { return encoder_frames_per_call_; }  // resolved; 0: one call per batch
 
  private:
   // decode.search: ctc: the CTC head's greedy paths as the hypotheses.
@@ -52,6 +56,7 @@ class BatchDecoder {
   SearchOptions options_;
   data::Fbank fbank_;
   torch::Device device_;
+  int64_t encoder_frames_per_call_;  // resolved: <= 0 means one call for the batch
 };
 
 // metadata["answers"] split at '|', trimmed, empty ones dropped.

@@ -22,7 +22,8 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   static const std::vector<std::string> known = {"beam",           "length_penalty", "max_tokens_base",
                                                  "max_tokens_per_second", "max_tokens_cap", "repeat_ngram",
                                                  "repeat_max",     "batch_size",     "device",
-                                                 "search",         "ctc_weight",     "ctc_pre_beam"};
+                                                 "search",         "ctc_weight",     "ctc_pre_beam",
+                                                 "encoder_frames_per_call"};
   for (const auto& key : section.keys()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     const std::string suggestion = host::closest_match(key, known);
@@ -41,6 +42,7 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   s.ctc_pre_beam = section.get_int("ctc_pre_beam", s.ctc_pre_beam);
   settings.batch_size = section.get_int("batch_size", settings.batch_size);
   settings.device = section.get_string("device", settings.device);
+  settings.encoder_frames_per_call = section.get_int("encoder_frames_per_call", settings.encoder_frames_per_call);
   const std::string searcher = section.get_string("search", "llm");
   if (searcher != "llm" && searcher != "ctc")
     throw ConfigError(section.where("search") + ": decode.search must be llm or ctc, not '" + searcher + "'");
@@ -57,6 +59,7 @@ DecodeSettings decode_settings_from_config(const Config& config) {
   require(s.ctc_weight >= 0 && s.ctc_weight <= 1, "ctc_weight", "in [0, 1]");
   require(s.ctc_pre_beam >= 0, "ctc_pre_beam", ">= 0 (0: every token)");
   require(settings.batch_size >= 1, "batch_size", ">= 1");
+  require(settings.encoder_frames_per_call >= 0, "encoder_frames_per_call", ">= 0 (0: by device)");
   return settings;
 }
 

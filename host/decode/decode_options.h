@@ -26,7 +26,13 @@ struct DecodeSettings {
   SearchOptions search;
   int64_t batch_size = 8;
   std::string device = "cpu";
+  // Padded feature frames per encoder call (graph/speech_groups.h); 0: the
+  // whole batch on CUDA, kCpuEncoderFramesPerCall on the CPU.
+  int64_t encoder_frames_per_call = 0;
 };
+
+// The CPU default of decode.encoder_frames_per_call: 4 rows of 7 s.
+constexpr int64_t kCpuEncoderFramesPerCall = 3000;
 
 DecodeSettings decode_settings_from_config(const Config& config);
 

@@ -213,6 +213,18 @@ TEST(DecodeOptions, ConfigSectionAndBudget) {
       EXPECT_NE(std::string(e.what()).find("decode.ctc_"), std::string::npos) << e.what();
     }
   }
+  // The encoder's rows per call: 0 (by device) unless set; negative is an error naming the key.
+  EXPECT_EQ(decode::decode_settings_from_config(Config()).encoder_frames_per_call, 0);
+  EXPECT_EQ(decode::decode_settings_from_config(
+                Config(host::parse_yaml("decode: {encoder_frames_per_call: 500}\n", "d.yaml"), ""))
+                .encoder_frames_per_call,
+            500);
+  try {
+    decode::decode_settings_from_config(Config(host::parse_yaml("decode: {encoder_frames_per_call: -1}\n", "d.yaml"), ""));
+    FAIL() << "accepted a negative encoder_frames_per_call";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("decode.encoder_frames_per_call must be >= 0"), std::string::npos) << e.what();
+  }
 }
 
 TEST(DecodeCheckpoint, RunFolderGivesTheBestCheckpointElseTheNewest) {
