@@ -66,6 +66,7 @@ def decode_summary(work, name):
 def decode_run(folder, s):
     out = {k: s[k] for k in ["utterances", "wall_seconds", "audio_seconds", "real_time_factor", "output_tokens",
                              "tokens_per_second", "peak_rss_bytes", "batches"] if k in s}
+    out["batch_size"] = s["options"]["batch_size"]
     # Every record of a batch carries that batch's timings: count each batch once.
     batches = {}
     for line in jsonl(os.path.join(folder, "hyp.jsonl")):
@@ -338,9 +339,10 @@ def markdown(r, command, seconds):
     enc = r.get("encode") or {}
     if enc:
         count = next(iter(enc.values())).get("utterances")
+        cpu_frames = enc.get("encode/cpu_groups", {}).get("max_padded_frames")
         out += ["", f"Encoder + projector (`graph::encode_speech_in_groups`) on the {count} longest utterances: in one "
                 "call, in the groups `jstip decode` makes on a CPU (`decode.encoder_frames_per_call`, rows x longest "
-                "row <= 3000 frames) and one at a time. GFLOP/s and MFU count each row's own frames, the work all "
+                f"row <= {cpu_frames} frames) and one at a time. GFLOP/s and MFU count each row's own frames, the work all "
                 "three must do:", "", "| case | ms | GFLOP/s | MFU |", "|---|---|---|---|"]
         for n, c in sorted(enc.items()):
             out.append(f"| {n} | {c['seconds'] * 1e3:.1f} | {fmt(c.get('gflops'), 1)} | {fmt(c.get('mfu'))} |")
@@ -404,8 +406,8 @@ def notes(r):
                f"5x is beyond the ceiling in this run: it would need more than the matmul peak (the batch-16 run "
                f"holds {fmt(b16.get('mfu'))} of it). ") +
             "What holds batch 16 back: a batch steps until its "
-            f"longest output ends ({b16['search_steps']} steps here, where {b16['output_tokens'] / 16:.0f} would "
-            "do if the 16 outputs of a batch were equally long: the model of this suite, trained for a few steps, "
+            f"longest output ends ({b16['search_steps']} steps here, where "
+            f"{b16['output_tokens'] / b16['batch_size']:.0f} would do if the outputs of a batch were equally long: the model of this suite, trained for a few steps, "
             "stops at a few fixed lengths or at its length limit), and OpenBLAS packs each weight matrix on every "
             "call (`sgemm_incopy` was 12% of a batch-16 profile, against 30% in the multiply kernel). Transparent "
             "huge pages for malloc (`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`) cut a batch-16 run's page faults from "

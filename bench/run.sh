@@ -7,8 +7,9 @@
 # (bench/python/, when python3-torch is installed), pocketsphinx's real-time
 # factor (when installed), whole-process training (data wait, 2-process data
 # parallel vs 1 process x 2 threads) and decoding (batch 1 vs 16 with the
-# model FLOPs those runs needed, the first utterance vs the steady state). Writes performance.md and performance.json
-# to --docs (default: docs/ for a full run, the work folder for --smoke).
+# model FLOPs those runs needed, the first utterance vs the steady state).
+# Writes performance.md and performance.json to --docs (default: docs/ for a
+# full run, the work folder for --smoke).
 # --smoke: a tiny version of every part (the ctest bench.suite_smoke).
 # --threads: intra-op threads of the model figures (default: 2, or 1 on a
 # one-core machine); on a busy machine 1 gives steadier figures, since a

@@ -210,13 +210,15 @@ data::Batch longest_utterances(const bench::ReferenceModel& reference, int64_t c
     }
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   rows.resize(std::min<size_t>(rows.size(), size_t(count)));
-  data::Batch out;
-  out.features = torch::zeros({int64_t(rows.size()), rows.front().first, rows.front().second.size(1)});
-  out.feature_lengths = torch::zeros({int64_t(rows.size())}, torch::kLong);
-  for (size_t r = 0; r < rows.size(); ++r) {
-    out.features[int64_t(r)].narrow(0, 0, rows[r].first).copy_(rows[r].second);
-    out.feature_lengths[int64_t(r)] = rows[r].first;
+  std::vector<torch::Tensor> features;
+  std::vector<int64_t> lengths;
+  for (const auto& [frames, row] : rows) {
+    features.push_back(row);
+    lengths.push_back(frames);
   }
+  data::Batch out;
+  out.features = torch::nn::utils::rnn::pad_sequence(features, /*batch_first=*/true);
+  out.feature_lengths = torch::tensor(lengths, torch::kLong);
   return out;
 }
 

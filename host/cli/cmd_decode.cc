@@ -55,11 +55,12 @@ std::vector<std::string> data_patterns(const cli::Args& args) {
   return patterns;
 }
 
-Json options_json(const SearchOptions& s, int64_t batch_size) {
+Json options_json(const SearchOptions& s, int64_t batch_size, int64_t encoder_frames_per_call) {
   Json j = Json::object();
   j.set("search", Json::string(s.ctc_head_only ? "ctc" : "llm"));
   j.set("beam", Json::integer(s.beam));
   j.set("batch_size", Json::integer(batch_size));
+  j.set("encoder_frames_per_call", Json::integer(encoder_frames_per_call));  // resolved; 0: one call per batch
   j.set("length_penalty", Json::number(s.length_penalty));
   j.set("max_tokens_base", Json::integer(s.max_tokens_base));
   j.set("max_tokens_per_second", Json::number(s.max_tokens_per_second));
@@ -145,9 +146,7 @@ int run_decode(const cli::Args& args) {
   summary.set("bias_terms", Json::integer(static_cast<int64_t>(bias_terms.size())));
   summary.set("device", Json::string(device.str()));
   summary.set("threads", Json::integer(torch::get_num_threads()));
-  Json options = options_json(decoder.options(), settings.batch_size);
-  options.set("encoder_frames_per_call", Json::integer(decoder.encoder_frames_per_call()));  // 0: one call per batch
-  summary.set("options", options);
+  summary.set("options", options_json(decoder.options(), settings.batch_size, decoder.encoder_frames_per_call()));
   summary.set("utterances", Json::integer(totals.utterances));
   summary.set("batches", Json::integer(result.batches));
   summary.set("audio_seconds", Json::number(totals.audio_seconds));
