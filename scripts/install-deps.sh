@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package jstip needs to build, test and run its recipes.
+# Installs every Debian package jstip needs to build, test and run its recipes,
+# then the project venv .venv with the reference tools and the pretrained
+# weights under models/ (scripts/install-venv.sh: about 6 GB, mostly torch's
+# CUDA libraries; JSTIP_SKIP_LLAMA_CPP=1 skips compiling llama-cpp-python).
 # Idempotent; run as root (or with sudo). Safe to run again after a pull.
 set -euo pipefail
 
@@ -19,7 +22,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # audio, synthesis, tokenizer
-  libsndfile1-dev libsoxr-dev libfftw3-dev espeak-ng libespeak-ng-dev libsentencepiece-dev sentencepiece sox
+  libsndfile1-dev libsoxr-dev libfftw3-dev espeak-ng libespeak-ng-dev libsentencepiece-dev sentencepiece libpcre2-dev sox
   # synthesizer plugins (plugins/synthesizers/): mbrola voices (contrib/non-free,
   # see below), flite (C API), festival with two diphone voices and one HTS voice
   mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
@@ -29,6 +32,8 @@ packages=(
   sctk
   # plots of `jstip compare` (PNG via the pngcairo terminal)
   gnuplot-nox
+  # the project venv of the reference checks (scripts/install-venv.sh)
+  python3 python3-venv
 )
 
 export DEBIAN_FRONTEND=noninteractive
@@ -52,3 +57,10 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
 echo "install-deps: ${#packages[@]} packages present"
+
+# The venv belongs to whoever owns the tree: under sudo, the calling user.
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  sudo -u "$SUDO_USER" -H --preserve-env=JSTIP_SKIP_LLAMA_CPP,JSTIP_PYTHON bash "$(dirname "$0")/install-venv.sh"
+else
+  bash "$(dirname "$0")/install-venv.sh"
+fi

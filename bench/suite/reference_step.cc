@@ -28,7 +28,7 @@ ReferenceModel::ReferenceModel(const SuiteInputs& inputs) {
   composition_ = host::compose(config, options);
   model_ = std::make_shared<graph::SpeechLLM>(composition_);
   model_->train();
-  auto tokenizer = std::make_shared<const data::Tokenizer>(inputs.tokenizer);
+  auto tokenizer = data::load_tokenizer(inputs.tokenizer);
   builder_ = std::make_unique<graph::SampleBuilder>(tokenizer, graph::PromptDefinition::from_config(composition_.config));
   ctc_units_ = std::make_unique<graph::CtcUnits>(graph::CtcUnits::from_config(composition_.config));
   // The trainer's defaults for the main stage (configs/base.yaml: trainer.*).

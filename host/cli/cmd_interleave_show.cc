@@ -22,7 +22,7 @@ int run_show(const jstip::cli::Args& args) {
 
   std::string model = args.get("tokenizer", config.get_string("tokenizer.model", ""));
   if (model.empty()) throw std::invalid_argument("give --tokenizer MODEL or set tokenizer.model in the config");
-  auto tokenizer = std::make_shared<const jstip::data::Tokenizer>(model);
+  auto tokenizer = jstip::data::load_tokenizer(model);
   jstip::graph::SampleBuilder builder(tokenizer, jstip::graph::PromptDefinition::from_config(config));
 
   jstip::data::ShardReader reader(args.get("shard"));

@@ -67,9 +67,9 @@ int run_train(const jstip::cli::Args& args) {
     throw;
   }
   std::remove(corpus.c_str());
-  Tokenizer tokenizer(options.model_prefix + ".model");
+  const auto tokenizer = load_tokenizer(options.model_prefix + ".model");
   std::cout << "trained " << options.model_type << " tokenizer on " << lines << " lines: "
-            << options.model_prefix << ".model (" << tokenizer.vocab_size() << " pieces)\n";
+            << options.model_prefix << ".model (" << tokenizer->vocab_size() << " pieces)\n";
   return 0;
 }
 

@@ -2,10 +2,11 @@
 
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
+#include <vector>
 
 #include "host/data/crc32c.h"
+#include "host/data/tokenizer.h"
 
 namespace jstip::data {
 namespace {
@@ -16,13 +17,31 @@ std::string hex(uint32_t value) {
   return text;
 }
 
+// The CRC-32C of the files' bytes one after the other (one file: its own CRC,
+// as checkpoints from before several files recorded it).
+uint32_t crc_of_files(const std::vector<std::string>& files) {
+  uint32_t crc = 0;
+  std::vector<char> buffer(1 << 20);
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(file + ": cannot read the tokenizer file");
+    while (in) {
+      in.read(buffer.data(), std::streamsize(buffer.size()));
+      crc = crc32c_extend(crc, buffer.data(), size_t(in.gcount()));
+    }
+    if (!in.eof()) throw std::runtime_error(file + ": read error while fingerprinting the tokenizer");
+  }
+  return crc;
+}
+
 }  // namespace
 
 TokenizerFingerprint fingerprint_tokenizer(const std::string& model_path, int64_t pieces) {
-  std::ifstream in(model_path, std::ios::binary);
-  if (!in) throw std::runtime_error(model_path + ": cannot read the tokenizer model");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return {crc32c(bytes.data(), bytes.size()), pieces};
+  return {crc_of_files(tokenizer_definition_files(model_path)), pieces};
+}
+
+TokenizerFingerprint fingerprint_tokenizer(const Tokenizer& tokenizer) {
+  return {crc_of_files(tokenizer.definition_files()), tokenizer.vocab_size()};
 }
 
 Json fingerprint_json(const TokenizerFingerprint& fingerprint, const std::string& model_path) {

@@ -1,5 +1,7 @@
 // A tokenizer's fingerprint, kept in every checkpoint (trainer_state.json,
-// "tokenizer"): the CRC-32C of its .model file and its number of pieces.
+// "tokenizer"): the CRC-32C of the files that define it (the .model file; a
+// tokenizer.json and its tokenizer_config.json, in that order; the .gguf
+// file) and its number of pieces.
 // Resume, decode and align compare it with the tokenizer they were given, so
 // a checkpoint is never read with other token ids than it was trained with
 // (a different tokenizer of the same size would otherwise load silently and
@@ -18,8 +20,12 @@ struct TokenizerFingerprint {
   int64_t pieces = 0;
 };
 
-// Reads the model file; `pieces` is the loaded tokenizer's vocabulary size.
+class Tokenizer;
+
+// Reads the files tokenizer_definition_files(model_path) names; `pieces` is
+// the loaded tokenizer's vocabulary size.
 TokenizerFingerprint fingerprint_tokenizer(const std::string& model_path, int64_t pieces);
+TokenizerFingerprint fingerprint_tokenizer(const Tokenizer& tokenizer);
 
 // {"crc32c": "1a2b3c4d", "pieces": N, "model": PATH}
 Json fingerprint_json(const TokenizerFingerprint& fingerprint, const std::string& model_path);

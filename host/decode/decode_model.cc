@@ -67,7 +67,7 @@ DecodeModel load_decode_model(const std::string& folder, const Config& config, c
   if (!fs::exists(tokenizer_path))
     throw std::runtime_error(config_path + ": tokenizer.model " + tokenizer_path +
                              " does not exist (moved? give tokenizer.model=PATH)");
-  out.tokenizer = std::make_shared<const data::Tokenizer>(tokenizer_path);
+  out.tokenizer = data::load_tokenizer(tokenizer_path);
 
   out.model = std::make_shared<graph::SpeechLLM>(out.composition);
   if (out.tokenizer->vocab_size() > out.model->llm().vocab_size())

@@ -1,5 +1,6 @@
 #include "host/graph/sample_builder.h"
 
+#include <optional>
 #include <stdexcept>
 
 #include "host/data/text_normalizer.h"
@@ -23,12 +24,12 @@ namespace {
 
 int32_t marker_id(const data::Tokenizer& tokenizer, const std::string& piece, const std::string& key) {
   if (piece.empty()) return -1;
-  int id = tokenizer.piece_to_id(piece);
-  if (id == tokenizer.unk_id())
+  const std::optional<int> id = tokenizer.token_id(piece);
+  if (!id)
     throw std::invalid_argument("prompt." + key + " '" + piece +
                                 "' is not a piece of the tokenizer; train it with --symbols '" + piece +
                                 "' (user-defined symbols) or set prompt." + key + ": \"\"");
-  return id;
+  return *id;
 }
 
 }  // namespace

@@ -175,8 +175,8 @@ TrainSummary train(const TrainRequest& request) {
   apply_slot_training_options(*model, config);
 
   const std::string tokenizer_path = config.get_string("tokenizer.model", "");
-  if (tokenizer_path.empty()) throw ConfigError(config.where() + ": set tokenizer.model (a sentencepiece .model file)");
-  auto tokenizer = std::make_shared<const data::Tokenizer>(tokenizer_path);
+  if (tokenizer_path.empty()) throw ConfigError(config.where() + ": set tokenizer.model (a sentencepiece .model, a tokenizer.json or a .gguf)");
+  auto tokenizer = data::load_tokenizer(tokenizer_path);
   if (tokenizer->vocab_size() > model->llm().vocab_size())
     throw ConfigError(config.where("llm") + ": tokenizer " + tokenizer_path + " has " +
                       std::to_string(tokenizer->vocab_size()) + " pieces but llm.vocab_size is " +

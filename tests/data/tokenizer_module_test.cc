@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "host/data/tokenizer.h"
+#include "host/data/sentencepiece_tokenizer.h"
 #include "host/runtime/startup.h"
 
 namespace jstip::data {
@@ -45,7 +45,7 @@ constexpr int kCopyLoaded = 0, kCopyNotLoaded = 3, kNoModule = 4;
   host::init_logging("warn");  // warnings go to stderr, where EXPECT_EXIT reads them
   ::setenv("JSTIP_SENTENCEPIECE_MODULE", copy.c_str(), 1);
   try {
-    Tokenizer tokenizer((copy.parent_path() / "absent.model").string());
+    SentencePieceTokenizer tokenizer((copy.parent_path() / "absent.model").string());
   } catch (const std::exception& e) {
     // The model is absent on purpose (only the module matters), but no module at all is a failure.
     if (std::string(e.what()).find("cannot load the sentencepiece module") != std::string::npos) {

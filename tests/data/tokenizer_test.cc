@@ -41,9 +41,13 @@ TEST_P(TokenizerTest, WordTokensConcatenateToTheTranscriptTokens) {
   options.hard_vocab_limit = false;
   options.user_defined_symbols = {"<speech>"};
   train_tokenizer(options);
-  Tokenizer tokenizer(dir.path("sp.model"));
+  const auto loaded = load_tokenizer(dir.path("sp.model"));
+  const Tokenizer& tokenizer = *loaded;
+  EXPECT_EQ(tokenizer.kind(), "sentencepiece");
   EXPECT_LE(tokenizer.vocab_size(), 400);
-  EXPECT_NE(tokenizer.piece_to_id("<speech>"), tokenizer.unk_id());
+  EXPECT_TRUE(tokenizer.token_id("<speech>").has_value());
+  EXPECT_FALSE(tokenizer.token_id("<not-a-piece>").has_value());
+  EXPECT_EQ(tokenizer.definition_files(), std::vector<std::string>{dir.path("sp.model")});
 
   // Includes words the tokenizer never saw, split into several pieces.
   for (const std::string text : {"the patient was given aspirin", "zyprexa and quetiapine overdose treated",
@@ -66,7 +70,8 @@ INSTANTIATE_TEST_SUITE_P(Models, TokenizerTest, ::testing::Values("bpe", "unigra
 
 TEST(Tokenizer, ErrorsNameTheProblem) {
   testing::ScratchDir dir("tok-errors");
-  EXPECT_THROW(Tokenizer(dir.path("missing.model")), std::runtime_error);
+  EXPECT_THROW(load_tokenizer(dir.path("missing.model")), std::runtime_error);
+  EXPECT_THROW(load_tokenizer(dir.path("x.vocab")), std::runtime_error);  // not a tokenizer file
   TokenizerTrainOptions options;
   options.inputs = {dir.path("missing.txt")};
   options.model_prefix = dir.path("x");

@@ -43,7 +43,7 @@ class DecodePromptTest : public ::testing::Test {
     options.byte_fallback = false;
     options.user_defined_symbols = {"<speech>", "</speech>"};
     data::train_tokenizer(options);
-    tokenizer_ = std::make_shared<const data::Tokenizer>(root_ + "/tok.model");
+    tokenizer_ = data::load_tokenizer(root_ + "/tok.model");
   }
   static void TearDownTestSuite() {
     tokenizer_.reset();
@@ -106,7 +106,7 @@ TEST_F(DecodePromptTest, PrefixIsTheTrainingAsrSampleWithoutTheTranscript) {
     for (const auto& w : train_input.words) expected.insert(expected.end(), w.tokens.begin(), w.tokens.end());
     expected.push_back(tokenizer_->eos_id());
     EXPECT_EQ(full, expected) << extra;
-    EXPECT_EQ(prefix.back(), tokenizer_->piece_to_id("</speech>"));
+    EXPECT_EQ(prefix.back(), tokenizer_->token_id("</speech>").value());
     const bool with_prompt = extra.empty();
     EXPECT_EQ(prefix.size(), 4 + (with_prompt ? training.prompt_tokens().size() : 0)) << extra;
   }
@@ -145,9 +145,9 @@ TEST_F(DecodePromptTest, QaPromptAndBiasTerms) {
   std::vector<int32_t> prefix = layout(qa.prefix(qa.plan_input(record("what is the capital of france"))));
   std::vector<int32_t> expected = {tokenizer_->bos_id()};
   for (int id : tokenizer_->encode(data::normalize_text("answer briefly terms: aspirin"))) expected.push_back(id);
-  expected.push_back(tokenizer_->piece_to_id("<speech>"));
+  expected.push_back(tokenizer_->token_id("<speech>").value());
   expected.push_back(-1);
-  expected.push_back(tokenizer_->piece_to_id("</speech>"));
+  expected.push_back(tokenizer_->token_id("</speech>").value());
   EXPECT_EQ(prefix, expected);
 
   std::ofstream(root_ + "/terms.txt") << "aspirin\n\n  warfarin  \n";

@@ -281,7 +281,7 @@ TEST_F(TrainerTest, BadStageLoraAndPrecisionAreNamed) {
 // A tokenizer with more pieces than the LLM has embeddings is refused before
 // any step, naming the tokenizer and both sizes.
 TEST_F(TrainerTest, TokenizerLargerThanTheLlmVocabularyIsRefused) {
-  const int pieces = data::Tokenizer(root_ + "/tok.model").vocab_size();
+  const int pieces = data::load_tokenizer(root_ + "/tok.model")->vocab_size();
   ASSERT_GT(pieces, 16);
   train::TrainRequest request;
   request.quiet = true;

@@ -35,6 +35,10 @@ LlamaConfig config_from_options(const Config& options) {
   return c;
 }
 
+bool is_gguf_path(const std::string& path) {
+  return path.size() > 5 && path.compare(path.size() - 5, 5, ".gguf") == 0;
+}
+
 std::string dtype_text(torch::Dtype dtype) {
   if (dtype == torch::kBFloat16) return "bfloat16";
   if (dtype == torch::kFloat16) return "float16";
@@ -55,7 +59,9 @@ LlamaBackboneImpl::LlamaBackboneImpl(const LlamaConfig& c) {
 
 LlamaModel::LlamaModel(const Config& options) {
   std::string pretrained = options.get_string("pretrained", "");
+  const bool gguf = is_gguf_path(pretrained);
   config_ = pretrained.empty() ? config_from_options(options)
+            : gguf             ? config_from_gguf(pretrained)
                                : config_from_hf((std::filesystem::path(pretrained) / "config.json").string());
   build();
   if (!pretrained.empty()) load_pretrained(pretrained);
@@ -174,6 +180,7 @@ Json LlamaModel::config_to_hf(const LlamaConfig& c, const std::string& torch_dty
 }
 
 void LlamaModel::load_pretrained(const std::string& directory) {
+  if (is_gguf_path(directory)) return load_gguf(directory);
   std::string config_path = (std::filesystem::path(directory) / "config.json").string();
   LlamaConfig stored = config_from_hf(config_path);
   auto differs = [&](const char* key, int64_t theirs, int64_t ours) {

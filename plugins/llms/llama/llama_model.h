@@ -15,7 +15,7 @@ namespace jstip::llama {
 
 inline constexpr jstip_option_desc kLlamaOptions[] = {
     {"pretrained", JSTIP_OPT_STRING, "\"\"",
-     "Hugging Face model directory (config.json + safetensors); its config overrides the size options"},
+     "Hugging Face model directory (config.json + safetensors) or a llama.cpp .gguf file (sizes from its metadata; quantized tensors dequantized); overrides the size options"},
     {"model_type", JSTIP_OPT_STRING, "llama", "llama or qwen2 (the model_type written to config.json)"},
     {"vocab_size", JSTIP_OPT_INT, "32000", "vocabulary size"},
     {"hidden_size", JSTIP_OPT_INT, "512", "model width"},
@@ -58,6 +58,8 @@ class LlamaModel : public LanguageModel {
 
   // config.json <-> LlamaConfig (HF key names).
   static LlamaConfig config_from_hf(const std::string& config_json_path);
+  // A GGUF file's llama.* / qwen2.* metadata -> LlamaConfig (llama_gguf.cc).
+  static LlamaConfig config_from_gguf(const std::string& gguf_path);
   static Json config_to_hf(const LlamaConfig& config, const std::string& torch_dtype);
 
   LlamaBackbone model{nullptr};          // "model.*"
@@ -65,6 +67,7 @@ class LlamaModel : public LanguageModel {
 
  private:
   void build();
+  void load_gguf(const std::string& path);  // llama_gguf.cc
   void init_weights();
   LlamaConfig config_;
   torch::Tensor inv_freq_;  // rotary inverse frequencies, cached (not a buffer: checkpoints stay as they are)
