@@ -247,7 +247,7 @@ def main():
         print(f"wrote {args.save_tokenizer_json}")
     if args.check:
         with open(args.out, encoding="utf-8") as f:
-            committed = f.read().splitlines()
+            committed = f.read().rstrip("\n").split("\n")
         if committed != lines:
             raise SystemExit(f"{args.out} differs from the reference tokenizer's ids: rerun without --check")
         print(f"{args.out}: {len(lines)} lines match")

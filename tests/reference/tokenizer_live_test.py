@@ -82,7 +82,7 @@ def main():
     if tf.check_reference(reference, converted, cases):
         failures += 1
     with open(tf.FIXTURE, encoding="utf-8") as f:
-        if f.read().splitlines() != tf.fixture_lines(reference, cases):
+        if f.read().rstrip("\n").split("\n") != tf.fixture_lines(reference, cases):
             print(f"{tf.FIXTURE} is stale: rerun scripts/reference/tokenizer_fixtures.py")
             failures += 1
 
