@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 
+#include "jstip/json.h"
 #include "jstip/safetensors.h"
 #include "jstip/weights/gguf.h"
 
@@ -13,43 +14,108 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A safetensors file, or a Hugging Face folder (one file or an index of shards).
-// Tensors are loaded on open: safetensors' own loader already checks every
-// offset, and the files jstip reads this way are small enough.
+// The safetensors reader's own errors, as the error every weight source throws.
+template <typename F>
+auto as_weights_error(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const safetensors::SafetensorsError& e) {
+    throw WeightsError(e.what());
+  } catch (const JsonError& e) {
+    throw WeightsError(e.what());
+  }
+}
+
+// A safetensors file, or a Hugging Face folder (model.safetensors or the shards
+// an index lists). Only headers are read on open (each checked by the
+// safetensors reader); a tensor is loaded when asked for. Entries are listed in
+// name order (a safetensors header is a JSON object: it has no order).
 class SafetensorsSource : public TensorSource {
  public:
   explicit SafetensorsSource(const std::string& path) : path_(path) {
-    try {
-      tensors_ = fs::is_directory(path) ? safetensors::load_directory(path) : safetensors::load_file(path);
-    } catch (const safetensors::SafetensorsError& e) {
-      throw WeightsError(e.what());
-    }
+    as_weights_error([&] {
+      if (fs::is_directory(path)) open_folder();
+      else add_file(path, nullptr);
+    });
   }
   const std::string& path() const override { return path_; }
   std::string format() const override { return "safetensors"; }
   std::vector<TensorEntry> entries() const override {
     std::vector<TensorEntry> out;
-    for (const auto& item : tensors_) out.push_back(entry(item.first));
+    out.reserve(tensors_.size());
+    for (const auto& item : tensors_) out.push_back(to_entry(item.first, item.second));
     return out;
   }
   bool contains(const std::string& name) const override { return tensors_.count(name) > 0; }
-  TensorEntry entry(const std::string& name) const override {
-    const torch::Tensor& t = get(name);
-    return {name, t.sizes().vec(), safetensors::dtype_name(t.scalar_type())};
-  }
+  TensorEntry entry(const std::string& name) const override { return to_entry(name, get(name)); }
   torch::Tensor read(const std::string& name, torch::Dtype dtype) const override {
-    const torch::Tensor& t = get(name);
-    return t.to(dtype).contiguous();
+    const Stored& stored = get(name);
+    torch::Tensor t = as_weights_error([&] { return safetensors::load_file(stored.file, {name}).at(name); });
+    return dtype == torch::ScalarType::Undefined || dtype == t.scalar_type() ? t : t.to(dtype).contiguous();
   }
 
  private:
-  const torch::Tensor& get(const std::string& name) const {
+  struct Stored {
+    std::string file;
+    safetensors::TensorInfo info;
+  };
+  static TensorEntry to_entry(const std::string& name, const Stored& s) { return {name, s.info.shape, s.info.dtype}; }
+
+  const Stored& get(const std::string& name) const {
     auto it = tensors_.find(name);
     if (it == tensors_.end()) throw WeightsError("safetensors '" + path_ + "': has no tensor '" + name + "'");
     return it->second;
   }
+
+  // Adds the tensors of one file (all, or those of `only`, each of which it must hold).
+  void add_file(const std::string& file, const std::vector<std::string>* only) {
+    safetensors::Header header = safetensors::read_header(file);
+    if (!only) {
+      for (auto& [name, info] : header.tensors) add(name, file, std::move(info));
+      return;
+    }
+    for (const auto& name : *only) {
+      auto it = header.tensors.find(name);
+      if (it == header.tensors.end())
+        throw WeightsError("safetensors '" + path_ + "': the index puts tensor '" + name + "' in '" + file +
+                           "', which has no such tensor");
+      add(name, file, std::move(it->second));
+    }
+  }
+  void add(const std::string& name, const std::string& file, safetensors::TensorInfo info) {
+    if (!tensors_.emplace(name, Stored{file, std::move(info)}).second)
+      throw WeightsError("safetensors '" + path_ + "': tensor '" + name + "' appears in more than one file");
+  }
+
+  void open_folder() {
+    const fs::path dir(path_);
+    const fs::path index_path = dir / "model.safetensors.index.json";
+    if (!fs::exists(index_path)) {
+      const fs::path single = dir / "model.safetensors";
+      if (!fs::exists(single))
+        throw WeightsError("folder '" + path_ + "' has neither model.safetensors nor model.safetensors.index.json");
+      add_file(single.string(), nullptr);
+      return;
+    }
+    const Json index = read_json_file(index_path.string());
+    const Json* weight_map = index.is_object() ? index.find("weight_map") : nullptr;
+    if (!weight_map || !weight_map->is_object())
+      throw WeightsError("index '" + index_path.string() + "' has no 'weight_map' object");
+    std::map<std::string, std::vector<std::string>> by_file;
+    for (const auto& [name, file] : weight_map->fields()) {
+      if (!file.is_string())
+        throw WeightsError("index '" + index_path.string() + "': entry '" + name + "' is not a file name");
+      const std::string& f = file.as_string();
+      // Shard names come from a file we did not write: keep them inside the folder.
+      if (f.empty() || f == "." || f == ".." || f.find('/') != std::string::npos || f.find('\\') != std::string::npos)
+        throw WeightsError("index '" + index_path.string() + "': shard file name '" + f + "' is not a plain file name");
+      by_file[f].push_back(name);
+    }
+    for (const auto& [file, names] : by_file) add_file((dir / file).string(), &names);
+  }
+
   std::string path_;
-  safetensors::TensorMap tensors_;
+  std::map<std::string, Stored> tensors_;
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -63,9 +129,12 @@ TensorSource::~TensorSource() = default;
 std::unique_ptr<TensorSource> open_tensor_source(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    if (fs::exists(fs::path(path) / "model.safetensors") || fs::exists(fs::path(path) / "model.safetensors.index.json"))
+    if (fs::exists(fs::path(path) / "model.safetensors", ec) ||
+        fs::exists(fs::path(path) / "model.safetensors.index.json", ec))
       return std::make_unique<SafetensorsSource>(path);
-    throw WeightsError("'" + path + "': a weights folder needs model.safetensors or model.safetensors.index.json");
+    throw WeightsError("'" + path +
+                       "': a weights folder needs model.safetensors or model.safetensors.index.json "
+                       "(expected a .gguf file, a .safetensors file or a Hugging Face folder)");
   }
   if (!fs::exists(path, ec)) throw WeightsError("'" + path + "': no such file or folder");
   if (ends_with(path, ".gguf")) return std::make_unique<gguf::GgufFile>(path);

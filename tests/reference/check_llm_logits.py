@@ -42,7 +42,7 @@ def main():
         lp_ref = max(lp_ref, rc.logprob_diff(ids, logprobs, theirs))
     for p in problems:
         print(p)
-    ok = not problems and lp_self <= 1e-4 and lp_ref <= MAX_ABS
+    ok = not problems and lp_self <= 2e-4 and lp_ref <= MAX_ABS  # 2e-4: float32 log-softmax over 49152
     print(f"check_llm_logits: {'PASS' if ok else 'FAIL'}: {len(texts)} prompts, {positions} positions x "
           f"{lg.shape[1]} vocab: max abs {worst:.2e} (limit {MAX_ABS:g}); argmax equal at {agree}/{clear} positions "
           f"with margin > 1e-2 ({agree_all}/{positions} at all); logprobs vs transformers max abs {lp_ref:.2e}, "

@@ -38,6 +38,15 @@ struct Value {
   std::vector<double> reals;
   std::vector<std::string> strings;
   uint64_t array_size() const;
+
+  // Building values (for write_file). Integer types: U8..I64 (range-checked when written).
+  static Value of_integer(ValueType type, int64_t v);
+  static Value of_real(ValueType type, double v);  // F32 or F64
+  static Value of_bool(bool v);
+  static Value of_string(std::string v);
+  static Value of_integers(ValueType element, std::vector<int64_t> v);  // integer or Bool elements
+  static Value of_reals(ValueType element, std::vector<double> v);      // F32 or F64 elements
+  static Value of_strings(std::vector<std::string> v);
 };
 
 // ggml tensor types by number (the subset jstip names; others print as "type N").
@@ -84,6 +93,8 @@ class JSTIP_API GgufFile : public weights::TensorSource {
   std::vector<weights::TensorEntry> entries() const override;
   bool contains(const std::string& name) const override;
   weights::TensorEntry entry(const std::string& name) const override;
+  // F32/F16/BF16 are read as stored and converted (undefined dtype: as stored);
+  // Q8_0/Q4_0/Q4_1 are dequantized to float32 first. Other types are refused by name.
   torch::Tensor read(const std::string& name, torch::Dtype dtype) const override;
 
  private:
@@ -102,8 +113,10 @@ class JSTIP_API GgufFile : public weights::TensorSource {
 JSTIP_API void dequantize_row(uint32_t type, const uint8_t* bytes, uint64_t byte_count, float* out, uint64_t count);
 
 // Writes a GGUF v3 file atomically (temp file + rename): the metadata in
-// key order given, then F32, F16 or BF16 tensors (stored as their dtype; ne
-// reversed from the tensor's shape). For tests, fixtures and `jstip convert`.
+// key order given (each value range-checked against its type; a u32
+// general.alignment is added when `alignment` is not 32), then F32, F16 or
+// BF16 tensors (stored as their dtype; ne reversed from the tensor's shape;
+// each padded to `alignment`). For tests, fixtures and `jstip convert`.
 struct WriteTensor {
   std::string name;
   torch::Tensor tensor;  // float32, float16 or bfloat16, any device
