@@ -6,10 +6,9 @@
 #include <iostream>
 
 #include "host/cli/command.h"
+#include "host/cli/pretrained_llm.h"
 #include "host/data/byte_bpe_tokenizer.h"
 #include "host/data/tokenizer.h"
-#include "host/runtime/composition.h"
-#include "host/runtime/config_loader.h"
 #include "jstip/json.h"
 #include "jstip/llm.h"
 #include "jstip/weights/gguf.h"
@@ -27,9 +26,7 @@ int run_convert(const jstip::cli::Args& args) {
   if (arch != "llama" && arch != "qwen2")
     throw std::invalid_argument(source + ": general.architecture '" + arch + "' cannot be converted (llama, qwen2)");
 
-  jstip::Config config = jstip::host::load_config({}, {"llm.type=llama", "llm.pretrained=" + source});
-  auto registry = jstip::host::registry_for(config);
-  auto llm = registry->create_as<jstip::LanguageModel>("llama", "llm", config.child("llm"));
+  auto llm = jstip::cli::load_pretrained_llm(source);
 
   // Written into a sibling temp folder and renamed: a failed convert leaves no half folder.
   const fs::path temp = fs::path(out).string() + ".tmp";

@@ -11,39 +11,16 @@
 #include <sstream>
 
 #include "host/cli/command.h"
+#include "host/cli/pretrained_llm.h"
 #include "host/data/chat_template.h"
 #include "host/data/tokenizer.h"
-#include "host/runtime/config_loader.h"
-#include "host/runtime/composition.h"
 #include "jstip/json.h"
 #include "jstip/llm.h"
-#include "jstip/weights/gguf.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using jstip::LanguageModel;
-
-// The plugin that reads MODEL: the GGUF architecture or config.json's model_type.
-std::string plugin_for(const std::string& model) {
-  if (fs::is_directory(model)) {
-    const std::string type = jstip::read_json_file((fs::path(model) / "config.json").string()).get_string("model_type", "");
-    return type == "gpt2" ? "gpt2" : "llama";
-  }
-  const std::string arch = jstip::gguf::GgufFile(model).get_string("general.architecture");
-  if (arch == "gpt2") return "gpt2";
-  return "llama";  // llama.cpp's llama and qwen2; the plugin refuses the rest by name
-}
-
-std::shared_ptr<LanguageModel> load_llm(const std::string& model, const jstip::cli::Args& args) {
-  const std::string plugin = plugin_for(model);
-  jstip::Config config = jstip::host::load_config({}, {"llm.type=" + plugin, "llm.pretrained=" + model});
-  auto registry = jstip::host::registry_for(config);
-  auto llm = registry->create_as<LanguageModel>(plugin, "llm", config.child("llm"));
-  llm->eval();
-  (void)args;
-  return llm;
-}
 
 // Logits [T, vocab] of one sequence, every position.
 torch::Tensor all_logits(LanguageModel& llm, const std::vector<int>& ids) {
@@ -108,7 +85,7 @@ int run_generate(const jstip::cli::Args& args) {
   const std::string model = args.positional[0];
   torch::NoGradGuard no_grad;
   auto tokenizer = jstip::data::load_tokenizer(model);
-  auto llm = load_llm(model, args);
+  auto llm = jstip::cli::load_pretrained_llm(model);
   std::string text = args.get("prompt");
   int eos = tokenizer->eos_id();
   if (args.options.count("chat")) {
@@ -134,7 +111,7 @@ int run_score(const jstip::cli::Args& args) {
   if (!logits_dir.empty()) fs::create_directories(logits_dir);
   torch::NoGradGuard no_grad;
   auto tokenizer = jstip::data::load_tokenizer(model);
-  auto llm = load_llm(model, args);
+  auto llm = jstip::cli::load_pretrained_llm(model);
   std::string line;
   int64_t index = 0;
   while (std::getline(in, line)) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "jstip/json.h"
+#include "safetensors_index.h"
 
 namespace jstip::safetensors {
 namespace {
@@ -154,6 +155,20 @@ void check_shard_name(const std::string& index_path, const std::string& file) {
 
 }  // namespace
 
+std::map<std::string, std::vector<std::string>> read_shard_index(const std::string& index_path) {
+  const Json index = read_json_file(index_path);
+  const Json* weight_map = index.find("weight_map");  // null unless the index is an object holding one
+  if (!weight_map || !weight_map->is_object())
+    throw SafetensorsError("index '" + index_path + "' has no 'weight_map' object");
+  std::map<std::string, std::vector<std::string>> by_file;
+  for (const auto& [name, file] : weight_map->fields()) {
+    if (!file.is_string()) throw SafetensorsError("index '" + index_path + "': entry '" + name + "' is not a file name");
+    check_shard_name(index_path, file.as_string());
+    by_file[file.as_string()].push_back(name);
+  }
+  return by_file;
+}
+
 torch::Dtype dtype_from_name(const std::string& name) {
   const DtypeEntry* entry = find_dtype(name);
   if (!entry) throw SafetensorsError("unsupported safetensors dtype '" + name + "'");
@@ -243,19 +258,8 @@ TensorMap load_directory(const std::string& directory) {
   fs::path dir(directory);
   fs::path index_path = dir / "model.safetensors.index.json";
   if (fs::exists(index_path)) {
-    Json index = read_json_file(index_path.string());
-    const Json* weight_map = index.find("weight_map");
-    if (!weight_map || !weight_map->is_object())
-      throw SafetensorsError("index '" + index_path.string() + "' has no 'weight_map' object");
-    std::map<std::string, std::vector<std::string>> by_file;
-    for (const auto& [name, file] : weight_map->fields()) {
-      if (!file.is_string())
-        throw SafetensorsError("index '" + index_path.string() + "': entry '" + name + "' is not a file name");
-      check_shard_name(index_path.string(), file.as_string());
-      by_file[file.as_string()].push_back(name);
-    }
     TensorMap out;
-    for (const auto& [file, names] : by_file) {
+    for (const auto& [file, names] : read_shard_index(index_path.string())) {
       TensorMap shard = load_file((dir / file).string(), names);
       for (auto& entry : shard) out[entry.first] = std::move(entry.second);
     }

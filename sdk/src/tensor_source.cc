@@ -8,6 +8,7 @@
 #include "jstip/json.h"
 #include "jstip/safetensors.h"
 #include "jstip/weights/gguf.h"
+#include "safetensors_index.h"
 
 namespace jstip::weights {
 namespace {
@@ -97,21 +98,8 @@ class SafetensorsSource : public TensorSource {
       add_file(single.string(), nullptr);
       return;
     }
-    const Json index = read_json_file(index_path.string());
-    const Json* weight_map = index.is_object() ? index.find("weight_map") : nullptr;
-    if (!weight_map || !weight_map->is_object())
-      throw WeightsError("index '" + index_path.string() + "' has no 'weight_map' object");
-    std::map<std::string, std::vector<std::string>> by_file;
-    for (const auto& [name, file] : weight_map->fields()) {
-      if (!file.is_string())
-        throw WeightsError("index '" + index_path.string() + "': entry '" + name + "' is not a file name");
-      const std::string& f = file.as_string();
-      // Shard names come from a file we did not write: keep them inside the folder.
-      if (f.empty() || f == "." || f == ".." || f.find('/') != std::string::npos || f.find('\\') != std::string::npos)
-        throw WeightsError("index '" + index_path.string() + "': shard file name '" + f + "' is not a plain file name");
-      by_file[f].push_back(name);
-    }
-    for (const auto& [file, names] : by_file) add_file((dir / file).string(), &names);
+    for (const auto& [file, names] : safetensors::read_shard_index(index_path.string()))
+      add_file((dir / file).string(), &names);
   }
 
   std::string path_;
