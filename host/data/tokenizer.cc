@@ -51,13 +51,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& path) {
   switch (format_of(path, &file)) {
     case Format::SentencePiece: return std::make_shared<const SentencePieceTokenizer>(file);
     case Format::TokenizerJson: return ByteLevelBpeTokenizer::from_tokenizer_json(file);
-    case Format::Gguf:
-#ifdef JSTIP_HAVE_GGUF_TOKENIZER
-      return ByteLevelBpeTokenizer::from_gguf(file);
-#else
-      throw std::runtime_error(file + ": this build reads no .gguf tokenizer (built without sdk/src/gguf.cc); "
-                               "use the model's tokenizer.json");
-#endif
+    case Format::Gguf: return ByteLevelBpeTokenizer::from_gguf(file);
   }
   throw std::logic_error("load_tokenizer: unhandled format");
 }

@@ -226,8 +226,7 @@ std::vector<Case> read_cases() {
 
 class SmolLm2 : public ::testing::Test {
  protected:
-  // The GGUF when this build reads GGUF tokenizers; otherwise (or as well,
-  // when set) the tokenizer.json that scripts/reference/tokenizer_fixtures.py
+  // The GGUF; or, when set, the tokenizer.json that scripts/reference/tokenizer_fixtures.py
   // --save-tokenizer-json wrote, named by JSTIP_SMOLLM2_TOKENIZER_JSON.
   static void SetUpTestSuite() {
     const char* json = std::getenv("JSTIP_SMOLLM2_TOKENIZER_JSON");
@@ -235,14 +234,12 @@ class SmolLm2 : public ::testing::Test {
       tokenizer_ = ByteLevelBpeTokenizer::from_tokenizer_json(json);
       return;
     }
-#ifdef JSTIP_HAVE_GGUF_TOKENIZER
     if (fs::exists(kGguf)) tokenizer_ = ByteLevelBpeTokenizer::from_gguf(kGguf), from_gguf_ = true;
-#endif
   }
   void SetUp() override {
     if (!tokenizer_)
-      GTEST_SKIP() << kGguf << " is absent (scripts/install-deps.sh installs it) or this build reads no GGUF "
-                   << "tokenizer, and JSTIP_SMOLLM2_TOKENIZER_JSON names no tokenizer.json";
+      GTEST_SKIP() << kGguf << " is absent (scripts/install-deps.sh installs it) and "
+                   << "JSTIP_SMOLLM2_TOKENIZER_JSON names no tokenizer.json";
   }
   static std::shared_ptr<const ByteLevelBpeTokenizer> tokenizer_;
   static bool from_gguf_;
