@@ -107,11 +107,19 @@ for p in espeak-ng wordnet-base sword-text-web diatheke; do
 done
 command -v npm > /dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
+  # scripts/install-deps.sh installs these; this is for a tree set up before
+  # it did. Two make_data runs at once (ctest -j) would race for apt's lock
+  # (CI failed on that once): they take turns on one lock file, and apt
+  # itself waits for another apt instead of failing.
   say "installing ${need[*]}"
   as_root=()
   [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+  apt_get=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+  (
+    flock 9
+    "${as_root[@]}" "${apt_get[@]}" update -qq
+    "${as_root[@]}" "${apt_get[@]}" install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+  ) 9> "${TMPDIR:-/tmp}/jstip-make-data-apt.lock"
 fi
 
 # --- sources -----------------------------------------------------------------

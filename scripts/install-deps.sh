@@ -32,6 +32,9 @@ packages=(
   sctk
   # plots of `jstip compare` (PNG via the pngcairo terminal)
   gnuplot-nox
+  # recipes/make_data.sh's sources: word lists, the World English Bible, the
+  # Brown corpus (npm). Installed here so no test has to run apt-get.
+  wordnet-base sword-text-web diatheke npm
   # the project venv of the reference checks (scripts/install-venv.sh)
   python3 python3-venv
 )
