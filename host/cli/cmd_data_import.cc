@@ -23,6 +23,7 @@ int run_import(const jstip::cli::Args& args) {
     throw std::invalid_argument("--audio must be 'path' (reference files) or 'inline' (store 16 kHz PCM), got '" +
                                 audio + "'");
   options.inline_audio = audio == "inline";
+  options.keep_written = !args.flag("no-written");
   std::vector<Utterance> records = args.options.count("kaldi") ? import_kaldi_dir(args.get("kaldi"), options)
                                    : args.options.count("jsonl") ? import_jsonl(args.get("jsonl"), options)
                                    : args.options.count("list")  ? import_tsv_list(args.get("list"), options)
@@ -51,10 +52,13 @@ int run_import(const jstip::cli::Args& args) {
 
 JSTIP_COMMAND("data import", "Import Kaldi dirs, JSON-lines manifests, audio<TAB>text lists or plain text into shards",
               "jstip data import (--kaldi DIR | --jsonl FILE | --list FILE | --text FILE) --out DIR\n"
-              "                  [--audio path|inline] [--prefix import] [--per-shard 1000] [--domain D] [--split S]\n\n"
+              "                  [--audio path|inline] [--prefix import] [--per-shard 1000] [--domain D] [--split S]\n"
+              "                  [--no-written]\n\n"
               "Kaldi: wav.scp (file paths), text, optional segments and utt2spk.\n"
               "JSON lines: {\"id\", \"audio\", \"text\", \"words\": [\"w\" | {\"word\", \"start\", \"end\"}], \"speaker\",\n"
               "\"domain\", \"split\", \"entities\": [{\"begin\", \"end\", \"type\"}]}; no audio = text-only sample.\n"
               "--text: one text-only sample per line (\"text\" or \"id<TAB>text\", [[entity|type]] markup).\n"
-              "Relative audio paths are resolved against the list's directory; transcripts are normalized.",
+              "Relative audio paths are resolved against the list's directory; transcripts are normalized.\n"
+              "The text as given is kept as the record's `written` text (what a cased LLM trains on);\n"
+              "--no-written leaves it out, for sources whose text is not as written (upper-case Kaldi text).",
               run_import);

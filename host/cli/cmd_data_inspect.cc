@@ -19,12 +19,15 @@ using namespace jstip::data;
 void print_record(const Utterance& r, bool full) {
   std::printf("%s  %.2fs  speaker=%s engine=%s domain=%s split=%s\n  \"%s\"\n", r.id().c_str(), utterance_seconds(r),
               r.speaker().c_str(), r.engine().c_str(), r.domain().c_str(), r.split().c_str(), r.transcript().c_str());
+  if (!r.written().empty()) std::printf("  written: \"%s\"\n", r.written().c_str());
   if (!r.audio_path().empty()) std::printf("  audio: %s [%.2f, %.2f]\n", r.audio_path().c_str(), r.segment_start(), r.segment_end());
   if (full) {
     for (const auto& w : r.words()) {
-      if (w.has_timing()) std::printf("    %7.3f %7.3f  %s%s\n", w.start(), w.end(), w.text().c_str(),
+      // The written form beside the word where it differs ("dr  Dr.").
+      const std::string written = w.written().empty() || w.written() == w.text() ? "" : "  " + w.written();
+      if (w.has_timing()) std::printf("    %7.3f %7.3f  %s%s%s\n", w.start(), w.end(), w.text().c_str(), written.c_str(),
                                       w.confidence() > 0 && w.confidence() < 1 ? "  (estimated)" : "");
-      else std::printf("          -       -  %s\n", w.text().c_str());
+      else std::printf("          -       -  %s%s\n", w.text().c_str(), written.c_str());
     }
     for (const auto& [key, value] : r.metadata()) std::printf("  %s=%s\n", key.c_str(), value.c_str());
   }

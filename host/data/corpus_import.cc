@@ -54,8 +54,16 @@ std::string resolve(const std::string& audio, const std::string& list_path) {
   return (fs::absolute(list_path).parent_path() / audio).lexically_normal().string();
 }
 
-void set_words_untimed(Utterance& record) {
-  for (const auto& w : split_words(record.transcript())) record.add_words()->set_text(w);
+// Transcript, written text and untimed words from a normalized text; the
+// written forms are dropped when the source's text is not as written.
+void set_text(Utterance& record, const NormalizedText& text, const ImportOptions& options) {
+  record.set_transcript(text.text);
+  if (options.keep_written) record.set_written(text.written);
+  for (const auto& w : text.words) {
+    auto* word = record.add_words();
+    word->set_text(w.text);
+    if (options.keep_written) word->set_written(w.written);
+  }
 }
 
 void finish(Utterance& record, const ImportOptions& options, const std::string& origin) {
@@ -135,8 +143,7 @@ std::vector<Utterance> import_kaldi_dir(const std::string& dir, const ImportOpti
       if (it == wavs.end()) throw ImportError(where(text_path, number) + ": utterance '" + utt + "' not in wav.scp");
       record.set_audio_path(resolve(it->second, wav_scp));
     }
-    record.set_transcript(normalize_text(text));
-    set_words_untimed(record);
+    set_text(record, normalize_written(text), options);
     auto spk = utt2spk.find(utt);
     if (spk != utt2spk.end()) record.set_speaker(spk->second);
     record.set_engine("kaldi-import");
@@ -173,8 +180,11 @@ std::vector<Utterance> import_jsonl(const std::string& path, const ImportOptions
     record.set_engine("jsonl-import");
     if (j.contains("words") && j["words"].is_array() && !j["words"].empty()) {
       // Words given: each is normalized; one that expands ("42" -> "forty
-      // two") shares its span in proportion to the characters.
-      std::string transcript;
+      // two") shares its span in proportion to the characters. Written
+      // forms come from "text" when it normalizes to the same words (words
+      // as an aligner spells them, text as written), else from the words.
+      std::vector<SourcedWord> sourced;
+      std::string joined;  // the words' own texts, one space apart
       for (const auto& item : j["words"]) {
         std::string text;
         double start = 0, end = 0;
@@ -195,11 +205,13 @@ std::vector<Utterance> import_jsonl(const std::string& path, const ImportOptions
         } else {
           throw ImportError(at + ": \"words\" items must be strings or objects");
         }
-        const auto pieces = split_words(normalize_text(text));
+        if (!joined.empty()) joined += ' ';
+        auto pieces = normalize_sourced(text);
         size_t chars = 0;
-        for (const auto& p : pieces) chars += p.size();
+        for (const auto& p : pieces) chars += p.text.size();
         double t = start;
-        for (const auto& p : pieces) {
+        for (auto& piece : pieces) {
+          const std::string& p = piece.text;
           auto* w = record.add_words();
           w->set_text(p);
           if (timed) {
@@ -209,13 +221,21 @@ std::vector<Utterance> import_jsonl(const std::string& path, const ImportOptions
             w->set_has_timing(true);
             t += span;
           }
-          transcript += (transcript.empty() ? "" : " ") + p;
+          piece.source += joined.size();
+          sourced.push_back(std::move(piece));
         }
+        joined += text;
       }
-      record.set_transcript(transcript);
+      NormalizedText written = attach_written(joined, sourced);
+      const NormalizedText from_text = normalize_written(get_string("text"));
+      if (from_text.text == written.text) written = from_text;
+      record.set_transcript(written.text);
+      if (options.keep_written) {
+        record.set_written(written.written);
+        for (int k = 0; k < record.words_size(); ++k) record.mutable_words(k)->set_written(written.words[size_t(k)].written);
+      }
     } else {
-      record.set_transcript(normalize_text(get_string("text")));
-      set_words_untimed(record);
+      set_text(record, normalize_written(get_string("text")), options);
     }
     if (j.contains("entities")) {
       for (const auto& e : j["entities"]) {
@@ -246,8 +266,7 @@ std::vector<Utterance> import_tsv_list(const std::string& path, const ImportOpti
     const std::string audio = line.substr(0, tab);
     record.set_id(fs::path(audio).stem().string());
     record.set_audio_path(resolve(audio, path));
-    record.set_transcript(normalize_text(line.substr(tab + 1)));
-    set_words_untimed(record);
+    set_text(record, normalize_written(line.substr(tab + 1)), options);
     record.set_engine("list-import");
     finish(record, options, where(path, number));
     check_record(record, where(path, number));
@@ -271,8 +290,12 @@ std::vector<Utterance> import_text_lines(const std::string& path, const ImportOp
       throw ImportError(where(path, number) + ": " + e.what());
     }
     if (marked.text.empty()) return;
-    record.set_transcript(marked.text);
-    set_words_untimed(record);
+    NormalizedText text;
+    text.text = marked.text;
+    text.written = marked.written;
+    const auto normalized = split_words(marked.text);
+    for (size_t k = 0; k < normalized.size(); ++k) text.words.push_back({normalized[k], marked.written_words[k]});
+    set_text(record, text, options);
     for (const auto& e : marked.entities) {
       auto* span = record.add_entities();
       span->set_begin(uint32_t(e.begin));

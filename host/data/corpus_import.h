@@ -1,6 +1,6 @@
 // Import of existing corpora into Utterance records (audio referenced by
-// path; transcripts normalized; words without timings unless the source
-// gives them):
+// path; transcripts normalized, the source's text kept as `written`; words
+// without timings unless the source gives them):
 //   - Kaldi data dirs: wav.scp, text, optional segments and utt2spk;
 //   - JSON lines: {"id":..., "audio":..., "text":..., "words": ["w", ...] or
 //     [{"word"|"text": "w", "start": s, "end": e}, ...], "speaker", "domain",
@@ -30,6 +30,10 @@ struct ImportOptions {
   std::string domain;     // stored in each record when set
   std::string split;
   bool inline_audio = false;  // decode audio now and store 16 kHz PCM in the record
+  // Store the source's text as `written` (and each word's written form).
+  // Off for sources whose text is not as written (upper-case Kaldi
+  // transcripts): the records then fall back to the normalized words.
+  bool keep_written = true;
 };
 
 std::vector<Utterance> import_kaldi_dir(const std::string& dir, const ImportOptions& options = {});

@@ -166,9 +166,15 @@ Utterance SynthesisMix::make_record(const std::string& id, const std::string& ma
   record.set_pcm16(to_pcm16(speech.samples));
   record.set_sample_rate(kSampleRate);
   record.set_transcript(marked.text);
-  for (const auto& w : speech.words) {
+  record.set_written(marked.written);
+  if (speech.words.size() != marked.written_words.size())
+    throw SynthesisError("synthesis engine '" + mixed.engine + "' timed " + std::to_string(speech.words.size()) +
+                         " words of the " + std::to_string(marked.written_words.size()) + " in '" + marked.text + "'");
+  for (size_t k = 0; k < speech.words.size(); ++k) {
+    const auto& w = speech.words[k];
     auto* word = record.add_words();
     word->set_text(w.text);
+    word->set_written(marked.written_words[k]);
     word->set_start(w.start);
     word->set_end(w.end);
     word->set_has_timing(true);

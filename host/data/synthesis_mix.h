@@ -82,7 +82,8 @@ class SynthesisMix {
                          uint64_t seed) const;
 
   // Raw markup text ("[[aspirin|drug]]") -> a full record: normalized
-  // transcript, inline 16 kHz audio, timed words, entities, engine, voice.
+  // transcript, the text as written (markup stripped), inline 16 kHz audio,
+  // timed words with their written forms, entities, engine, voice.
   Utterance make_record(const std::string& id, const std::string& marked_text, uint64_t index) const;
 
   std::vector<std::string> engines() const;                      // in mix order

@@ -1,6 +1,7 @@
 #include "host/data/text_normalizer.h"
 
 #include <cctype>
+#include <stdexcept>
 
 namespace jstip::data {
 namespace {
@@ -40,6 +41,7 @@ std::string to_ordinal(const std::string& cardinal) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_word_char(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 // Reads a number at text[i] (digits, "," thousands groups, one decimal part)
 // and returns its words; i moves past it.
@@ -95,16 +97,28 @@ std::string number_to_words(unsigned long long n) {
   return out;
 }
 
-std::string normalize_text(const std::string& text) {
-  std::string out;
-  auto separate = [&] {
-    if (!out.empty() && out.back() != ' ') out += ' ';
+std::vector<SourcedWord> normalize_sourced(const std::string& text) {
+  std::vector<SourcedWord> words;
+  bool open = false;  // the last word may still grow
+  auto separate = [&] { open = false; };
+  // Appends normalized characters read at text[source]; a space ends a word.
+  auto emit = [&](const std::string& chars, size_t source) {
+    for (char ch : chars) {
+      if (ch == ' ') {
+        open = false;
+        continue;
+      }
+      if (!open) words.push_back({"", source});
+      open = true;
+      words.back().text += ch;
+    }
   };
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (is_digit(char(c))) {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-      out += read_number(text, i);
+      const size_t begin = i;
+      separate();
+      emit(read_number(text, i), begin);
       separate();
       continue;
     }
@@ -112,25 +126,78 @@ std::string normalize_text(const std::string& text) {
     const bool curly = c == 0xE2 && i + 2 < text.size() && uint8_t(text[i + 1]) == 0x80 && uint8_t(text[i + 2]) == 0x99;
     if (c == '\'' || curly) {
       const size_t next = i + (curly ? 3 : 1);
-      const bool inside = !out.empty() && out.back() != ' ' && next < text.size() && is_word_char(uint8_t(text[next]));
-      if (inside) out += '\'';
+      const bool inside = open && next < text.size() && is_word_char(uint8_t(text[next]));
+      if (inside) emit("'", i);
       else separate();
       i = next;
       continue;
     }
-    if (c == '%') { separate(); out += "percent "; ++i; continue; }
-    if (c == '&') { separate(); out += "and "; ++i; continue; }
+    if (c == '%') { separate(); emit("percent ", i); ++i; continue; }
+    if (c == '&') { separate(); emit("and ", i); ++i; continue; }
     if (c >= 0x80 || std::isalpha(c)) {
-      out += char(std::tolower(c));
+      emit(std::string(1, char(std::tolower(c))), i);
       ++i;
       continue;
     }
     separate();  // whitespace and all other punctuation
     ++i;
   }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return words;
+}
+
+std::string normalize_text(const std::string& text) {
+  std::string out;
+  for (const auto& word : normalize_sourced(text)) out += (out.empty() ? "" : " ") + word.text;
   return out;
 }
+
+NormalizedText attach_written(const std::string& text, const std::vector<SourcedWord>& words) {
+  // The written tokens: whitespace-separated runs, as [begin, end).
+  std::vector<std::pair<size_t, size_t>> tokens;
+  for (size_t i = 0; i < text.size();) {
+    if (is_space(text[i])) {
+      ++i;
+      continue;
+    }
+    const size_t begin = i;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    tokens.push_back({begin, i});
+  }
+  NormalizedText out;
+  // The first word made from each token (-1: none).
+  std::vector<long> first_word(tokens.size(), -1);
+  size_t t = 0;
+  for (size_t w = 0; w < words.size(); ++w) {
+    const size_t source = words[w].source;
+    if (w > 0 && source < words[w - 1].source)
+      throw std::invalid_argument("attach_written: word '" + words[w].text + "' is sourced before the word ahead of it");
+    while (t < tokens.size() && tokens[t].second <= source) ++t;
+    if (t == tokens.size() || source < tokens[t].first)
+      throw std::invalid_argument("attach_written: word '" + words[w].text + "' is sourced at byte " +
+                                  std::to_string(source) + ", not inside a written token");
+    if (first_word[t] < 0) first_word[t] = long(w);
+    out.text += (out.text.empty() ? "" : " ") + words[w].text;
+    out.words.push_back({words[w].text, ""});
+  }
+  long owner = -1;      // the word holding the latest token
+  std::string pending;  // word-less tokens before the first word
+  for (size_t k = 0; k < tokens.size(); ++k) {
+    const std::string token = text.substr(tokens[k].first, tokens[k].second - tokens[k].first);
+    out.written += (out.written.empty() ? "" : " ") + token;
+    if (first_word[k] >= 0) {
+      owner = first_word[k];
+      out.words[size_t(owner)].written = pending.empty() ? token : pending + " " + token;
+      pending.clear();
+    } else if (owner >= 0) {
+      out.words[size_t(owner)].written += " " + token;
+    } else {
+      pending += (pending.empty() ? "" : " ") + token;
+    }
+  }
+  return out;
+}
+
+NormalizedText normalize_written(const std::string& text) { return attach_written(text, normalize_sourced(text)); }
 
 std::vector<std::string> split_words(const std::string& normalized) {
   std::vector<std::string> words;

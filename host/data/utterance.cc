@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "host/data/audio_io.h"
+#include "host/data/text_normalizer.h"
 
 namespace jstip::data {
 
@@ -53,6 +54,31 @@ void require_word_timings(const Utterance& record, const std::string& who) {
     if (!record.words(k).has_timing())
       throw std::runtime_error(who + ": record '" + record.id() + "' word " + std::to_string(k) + " '" +
                                record.words(k).text() + "' has no timing; this strategy needs aligned words");
+}
+
+std::string written_text(const Utterance& record) {
+  return record.written().empty() ? record.transcript() : record.written();
+}
+
+std::vector<std::string> written_words(const Utterance& record) {
+  std::vector<std::string> normalized;
+  for (const auto& w : record.words()) normalized.push_back(w.text());
+  if (normalized.empty()) normalized = split_words(record.transcript());
+  if (record.written().empty()) return normalized;
+  // Filled in: the first word always carries its token.
+  if (record.words_size() > 0 && !record.words(0).written().empty()) {
+    std::vector<std::string> written;
+    for (const auto& w : record.words()) written.push_back(w.written());
+    return written;
+  }
+  const NormalizedText derived = normalize_written(record.written());
+  if (derived.words.size() != normalized.size()) return normalized;
+  std::vector<std::string> written;
+  for (size_t k = 0; k < normalized.size(); ++k) {
+    if (derived.words[k].text != normalized[k]) return normalized;
+    written.push_back(derived.words[k].written);
+  }
+  return written;
 }
 
 }  // namespace jstip::data

@@ -1,5 +1,6 @@
-// Helpers on Utterance records: their audio as 16 kHz samples, and the
-// checks that strategies needing word timings use to refuse unaligned data.
+// Helpers on Utterance records: their audio as 16 kHz samples, the checks
+// that strategies needing word timings use to refuse unaligned data, and the
+// text as written (for a cased LLM; scoring uses the normalized transcript).
 #pragma once
 
 #include <string>
@@ -22,5 +23,20 @@ double stated_audio_seconds(const Utterance& record);
 bool has_word_timings(const Utterance& record);  // every word has a time span
 // Throws std::runtime_error "<who>: record '<id>' word <k> '<text>' has no timing".
 void require_word_timings(const Utterance& record, const std::string& who);
+
+// The text as written: `written`, else (records made before that field) the
+// normalized transcript.
+std::string written_text(const Utterance& record);
+
+// One written form per word of the record: per `words`, or per word of the
+// transcript when it has none (as SampleBuilder reads them). The rule of
+// Word.written: a written token ("Smith,", "200") goes to the first word
+// made from it, with punctuation attached; further words from the same token
+// get "" ("200" -> "two" "200", "hundred" ""); so the non-empty forms joined
+// by spaces are written_text(). Where the words carry no written forms
+// (`jstip align` rewrote them, a record made by hand) they are derived from
+// `written` when it normalizes to the same words; records without `written`,
+// or whose words differ from it, get the normalized words themselves.
+std::vector<std::string> written_words(const Utterance& record);
 
 }  // namespace jstip::data

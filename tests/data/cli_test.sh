@@ -46,6 +46,10 @@ grep -q "synthesis engine 'nosuch'" bad-engine.log
 "$jstip" data inspect synth --id u2 --wav u2.wav > inspect.log
 grep -q '"take two tablets of ibuprofen for migraine"' inspect.log
 grep -q 'entity disease: "migraine"' inspect.log
+# The text as written, markup stripped, and each word's written form beside it where it differs.
+grep -q '^  written: "Take 2 tablets of ibuprofen for migraine."$' inspect.log
+grep -Eq '^ +[0-9.]+ +[0-9.]+  two  2$' inspect.log
+grep -Eq '^ +[0-9.]+ +[0-9.]+  migraine  migraine\.$' inspect.log
 test -s u2.wav
 # --export: every record as ID.wav plus records.jsonl (a `jstip eval --hyp` file once hypotheses are added).
 "$jstip" data inspect synth --limit -1 --export exported > export.log
@@ -59,6 +63,9 @@ grep -q "^entity accuracy" export-eval.log
 printf 'u2.wav\tTake two tablets of ibuprofen for migraine\n' > list.tsv
 "$jstip" data import --list list.tsv --out imported --no-progress > import.log
 grep -q "0 text-only, 1 with audio but without word timings" import.log
+"$jstip" data inspect imported | grep -q '^  written: "Take two tablets of ibuprofen for migraine"$'
+"$jstip" data import --list list.tsv --out imported-nw --no-written --no-progress > /dev/null
+if "$jstip" data inspect imported-nw | grep -q 'written:'; then exit 1; fi
 "$jstip" data stats imported | grep -q "timed records 0 of 1 with audio"
 printf 'Give [[warfarin|drug]] daily.\nCheck the INR.\n' > domain.txt
 # A third column carries metadata (spoken QA answers).

@@ -49,12 +49,20 @@ TEST(KaldiImport, WavScpTextAndUtt2spk) {
   EXPECT_EQ(records[0].speaker(), "spk1");
   EXPECT_EQ(records[0].domain(), "medical");
   ASSERT_EQ(records[0].words_size(), 3);
+  EXPECT_EQ(records[0].written(), "Good morning, Doctor!");
+  EXPECT_EQ(written_words(records[0]), (std::vector<std::string>{"Good", "morning,", "Doctor!"}));
   EXPECT_FALSE(has_word_timings(records[0]));
   EXPECT_THROW(require_word_timings(records[0], "word interleaving"), std::runtime_error);
   // The 8 kHz FLAC loads as 16 kHz with its length kept.
   const auto b16 = utterance_samples(records[1]);
   EXPECT_NEAR(double(b16.size()) / 16000, utterance_seconds(records[1]), 0.01);
   EXPECT_GT(b16.size(), 8000u);
+  // A source whose text is not as written keeps none of it.
+  options.keep_written = false;
+  const auto dropped = import_kaldi_dir(dir.path(), options);
+  EXPECT_TRUE(dropped[0].written().empty());
+  EXPECT_TRUE(dropped[0].words(0).written().empty());
+  EXPECT_EQ(written_words(dropped[0]), (std::vector<std::string>{"good", "morning", "doctor"}));
 }
 
 TEST(KaldiImport, SegmentsCutRecordings) {
@@ -135,10 +143,21 @@ TEST(JsonlImport, TimedWordsUntimedWordsAndEntities) {
              R"({"audio": "rec_b.flac", "text": "My head hurts", "speaker": "s9", "entities": [{"begin": 3, "end": 7, "type": "body"}]})"
              "\n"
              R"({"text": "text only sample", "domain": "medical"})"
+             "\n"
+             R"({"text": "Eat 42 apples.", "words": [{"word": "eat", "start": 0, "end": 0.2}, {"word": "forty two", "start": 0.2, "end": 0.5}, {"word": "apples", "start": 0.5, "end": 0.9}]})"
              "\n");
   const auto r = import_jsonl(dir.path("m.jsonl"));
-  ASSERT_EQ(r.size(), 3u);
+  ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].transcript(), "good morning two");
+  // "text" does not normalize to the words: the words' own spelling is the written form.
+  EXPECT_EQ(r[0].written(), "Good morning 2");
+  EXPECT_EQ(written_words(r[0]), (std::vector<std::string>{"Good", "morning", "2"}));
+  EXPECT_EQ(r[1].written(), "My head hurts");
+  // Words as an aligner spells them, "text" as written: the text gives the written forms.
+  EXPECT_EQ(r[3].transcript(), "eat forty two apples");
+  EXPECT_EQ(r[3].written(), "Eat 42 apples.");
+  EXPECT_EQ(written_words(r[3]), (std::vector<std::string>{"Eat", "42", "", "apples."}));
+  EXPECT_NEAR(r[3].words(2).start(), 0.2 + 0.3 * 5 / 8, 1e-9);  // "two" after "forty" in the span of "forty two"
   EXPECT_TRUE(has_word_timings(r[0]));
   EXPECT_DOUBLE_EQ(r[0].words(1).start(), 0.4);
   EXPECT_EQ(r[1].id(), "m-2");
@@ -166,6 +185,8 @@ TEST(TsvImport, AudioTabText) {
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[1].id(), "rec_b");
   EXPECT_EQ(r[1].transcript(), "my head hurts");
+  EXPECT_EQ(r[1].written(), "My head hurts.");
+  EXPECT_EQ(written_words(r[1]), (std::vector<std::string>{"My", "head", "hurts."}));
   write_file(dir.path("bad.tsv"), "rec_a.wav good morning\n");
   EXPECT_THROW(import_tsv_list(dir.path("bad.tsv")), ImportError);
   write_file(dir.path("empty.tsv"), "rec_a.wav\tGood morning\nrec_b.flac\t\n");
@@ -184,6 +205,8 @@ TEST(TextImport, TextOnlySamplesWithEntities) {
   EXPECT_EQ(r[0].transcript(), "give warfarin five mg");
   EXPECT_TRUE(is_text_only(r[0]));
   EXPECT_EQ(r[0].words_size(), 4);
+  EXPECT_EQ(r[0].written(), "Give Warfarin 5 mg.");  // markup stripped
+  EXPECT_EQ(written_words(r[0]), (std::vector<std::string>{"Give", "Warfarin", "5", "mg."}));
   EXPECT_EQ(r[1].id(), "n7");
   EXPECT_EQ(r[1].entities(0).type(), "test");
   EXPECT_EQ(r[1].transcript().substr(r[1].entities(0).begin(), 3), "inr");

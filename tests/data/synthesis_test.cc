@@ -17,6 +17,7 @@
 
 #include "host/data/fbank.h"
 #include "host/data/timing_check.h"
+#include "host/data/utterance.h"
 #include "host/runtime/plugin_registry.h"
 #include "tests/data/test_util.h"
 
@@ -160,6 +161,9 @@ TEST(Synthesis, RecordsCarryEntitiesEngineAndVoiceAndErrorsAreClear) {
   EXPECT_EQ(r.entities(0).type(), "drug");
   EXPECT_EQ(r.words_size(), 5);
   EXPECT_TRUE(r.words(1).has_timing());
+  // The text as written, markup stripped; each timed word keeps its written token.
+  EXPECT_EQ(r.written(), "Take Aspirin for 2 days.");
+  EXPECT_EQ(written_words(r), (std::vector<std::string>{"Take", "Aspirin", "for", "2", "days."}));
   EXPECT_EQ(r.sample_rate(), 16000u);
   EXPECT_EQ(r.engine(), "espeak-ng");
   EXPECT_EQ(r.speaker(), "en-us");
