@@ -25,8 +25,10 @@ DecodeInput parse_input(const std::string& name) {
 }
 
 std::string prompt_text(const Config& config, DecodeTask task, const std::vector<std::string>& bias_terms) {
-  std::string text = task == DecodeTask::Qa ? config.get_string("prompt.qa_text", "answer the question")
-                                            : graph::PromptDefinition::from_config(config).text;
+  const bool chat = config.get_string("prompt.format", "plain") == "chat";  // chat prompts keep their case
+  std::string text = task == DecodeTask::Qa
+                         ? config.get_string("prompt.qa_text", chat ? "Answer the question." : "answer the question")
+                         : graph::PromptDefinition::from_config(config).text;
   if (bias_terms.empty()) return text;
   text += " terms: ";
   for (size_t i = 0; i < bias_terms.size(); ++i) text += (i ? ", " : "") + bias_terms[i];

@@ -2,11 +2,14 @@
 // strategy builds for it (same shared prompt definition, same interleaver
 // plugin and options), cut before the first span that carries loss — so the
 // prefix is token for token the training sample minus the transcript and
-// </s>:  <s> [prompt] <speech>[utterance]</speech>
+// </s>:  <s> [prompt] <speech>[utterance]</speech> [answer]
+// (with prompt.format chat: the user turn holding the prompt and the speech,
+// then the assistant header; graph::PromptDefinition)
 //
 // Tasks and inputs:
 //   asr  prompt.text (default "transcribe the speech")
-//   qa   prompt.qa_text (default "answer the question"); the record's
+//   qa   prompt.qa_text (default "answer the question", chat: "Answer the
+//        question."); the record's
 //        transcript is the spoken question
 //   --input text: the transcript's tokens stand where the speech was (inside
 //        the same markers), for the speech/text modality gap on one LLM.

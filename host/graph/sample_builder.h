@@ -7,8 +7,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "host/data/chat_template.h"
 #include "host/data/shard_file.h"
 #include "jstip/config.h"
 #include "jstip/plan.h"
@@ -19,12 +21,31 @@ class Tokenizer;
 
 namespace jstip::graph {
 
+// Two formats:
+//   plain  <s> task-prompt <speech>...</speech> transcript </s>   (the prompt
+//          text normalized like the transcripts; for tokenizers trained here)
+//   chat   the LLM's own chat template (data::ChatTemplate, read from its
+//          file): the prompt and the speech are the user's turn, the
+//          transcript is the assistant's answer, ended by the template's
+//          end-of-turn token; the prompt text is kept as written.
+//          <|im_start|>system\n...<|im_end|>\n<|im_start|>user\nTranscribe the speech.\n
+//          [speech]<|im_end|>\n<|im_start|>assistant\n transcript <|im_end|>
 struct PromptDefinition {
   std::string text = "transcribe the speech";  // the task prompt, as text
   std::string speech_begin = "<speech>";       // marker pieces; "" = no markers
   std::string speech_end = "</speech>";
+  std::optional<data::ChatTemplate> chat;      // set: the chat format
+  // prompt.transcripts: which form of a record's words the LLM reads and
+  // writes: "written" (case, punctuation, digits: what a pretrained, cased LLM
+  // knows; the default of chat) or "normalized" (the default of plain). Words
+  // keep their normalized text for timings, CTC and scoring either way.
+  bool written_transcripts = false;
 
   // From the config's `prompt` section (absent keys keep the defaults).
+  // prompt.format: plain (default) | chat. A chat prompt reads the template from
+  // prompt.chat_template, else from tokenizer.model (a .gguf, or a Hugging Face
+  // folder / its tokenizer.json beside tokenizer_config.json), and defaults to
+  // no speech markers and the text "Transcribe the speech.".
   static PromptDefinition from_config(const Config& config);
 };
 
@@ -41,13 +62,19 @@ class SampleBuilder {
 
   const SpecialTokens& special() const { return special_; }
   const std::vector<int32_t>& prompt_tokens() const { return prompt_tokens_; }
+  const std::vector<int32_t>& answer_prefix() const { return answer_prefix_; }
   const data::Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
+  // Each word's tokens: its normalized text, or its written form (prompt.transcripts).
+  std::vector<std::vector<int32_t>> tokens_of_words(const data::Utterance& record,
+                                                    const std::vector<std::string>& words) const;
+
   std::shared_ptr<const data::Tokenizer> tokenizer_;
   PromptDefinition prompt_;
   SpecialTokens special_;
   std::vector<int32_t> prompt_tokens_;
+  std::vector<int32_t> answer_prefix_;
 };
 
 // Duration of a record's audio in seconds (0 for text-only records).

@@ -88,6 +88,10 @@ TEMPLATE_CASES = [  # (messages, add_generation_prompt); the first is `generate 
     ([{"role": "user", "content": "Hello, how are you?"}], False),
     ([SYSTEM, {"role": "user", "content": "Hi"}], True),
     ([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Bye"}], True),
+    # The training sample of prompt.format chat (host/graph/sample_builder.h), the speech left out: the user's
+    # content is the prompt text and a newline, then the speech; the transcript is the answer.
+    ([{"role": "user", "content": "Transcribe the speech.\n"},
+      {"role": "assistant", "content": "The patient was given 200 mg of Aspirin."}], False),
 ]
 
 

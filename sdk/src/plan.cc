@@ -68,6 +68,8 @@ std::string render_plan(const Plan& plan, const PlanInput& input) {
       render_text_words(os, span, input);
     } else if (!span.tokens.empty() && span.tokens == input.prompt) {
       os << " [prompt]";
+    } else if (!span.tokens.empty() && span.tokens == input.answer_prefix) {
+      os << " [answer]";
     } else {
       for (size_t i = 0; i < span.tokens.size(); ++i)
         os << ' ' << token_name(span.tokens[i], input.special) << (span.loss[i] ? "*" : "");

@@ -1,7 +1,7 @@
 // The interleaving strategies as plain functions, shared by the single-strategy
 // plugins and the `jstip` mixture. Header-only: each plugin is its own library.
 //
-// Every plan starts with <s>; every word given as text carries loss (also text
+// Every plan starts with <s> (where the LLM expects one); every word given as text carries loss (also text
 // that follows a speech span: that is how speech conditions text); </s> ends
 // plans whose last span is text and is a target.
 #pragma once
@@ -15,7 +15,9 @@
 
 namespace jstip::interleave {
 
-// --- asr: <s> [prompt] <speech>[all words]</speech> transcript* </s>* ---
+// --- asr: <s> [prompt] <speech>[all words]</speech> [answer] transcript* </s>* ---
+// With a chat template, [prompt] opens the user turn and [answer] closes it and
+// opens the assistant's: the speech stands where the user's content goes.
 inline Plan plan_asr(const PlanInput& input, bool use_prompt) {
   Plan plan;
   plan.strategy = "asr";
@@ -23,6 +25,7 @@ inline Plan plan_asr(const PlanInput& input, bool use_prompt) {
   add_token(plan, input.special.bos, false);
   if (use_prompt) add_tokens(plan, input.prompt, false);
   add_speech_words(plan, input, 0, n);
+  if (use_prompt) add_tokens(plan, input.answer_prefix, false);
   add_text_words(plan, input, 0, n, true);
   add_eos(plan, input);
   return plan;

@@ -34,6 +34,11 @@ struct PlanInput {
   bool has_audio = false;          // speech embeddings exist for this sample
   bool has_timings = false;        // every word has start/end
   std::vector<int32_t> prompt;     // task prompt tokens (the shared prompt definition)
+  // Tokens between the user's content and the answer: a chat template's end
+  // of the user turn and the assistant header ("<|im_end|>\n<|im_start|>assistant\n").
+  // Empty for a plain prompt. Strategies that place the prompt place this
+  // after the speech, before the transcript.
+  std::vector<int32_t> answer_prefix;
   SpecialTokens special;
 };
 
@@ -59,6 +64,7 @@ struct JSTIP_API Plan {
 };
 
 // Readable one-line rendering, e.g. `[prompt] <speech>[w0-2 "the cat sat"]</speech> on* the* mat*`
+// (a chat prompt's answer_prefix prints as [answer])
 // (a * marks tokens that carry loss). Used by `jstip interleave show`.
 JSTIP_API std::string render_plan(const Plan& plan, const PlanInput& input);
 
