@@ -30,7 +30,7 @@ std::vector<AlignOutcome> Aligner::align(std::vector<data::Utterance>& records) 
   std::vector<AlignOutcome> out(count);
   std::vector<int64_t> rows;  // records that go to the encoder
   std::vector<std::vector<int64_t>> targets, word_first_unit;
-  std::vector<std::vector<std::string>> words;
+  std::vector<std::vector<std::string>> words, written;  // written: kept across the rewrite of the words
   std::vector<std::vector<float>> waves;
   for (int64_t b = 0; b < count; ++b) {
     auto& record = records[b];
@@ -57,6 +57,8 @@ std::vector<AlignOutcome> Aligner::align(std::vector<data::Utterance>& records) 
       targets.push_back(std::move(units));
       word_first_unit.push_back(std::move(offsets));
       words.push_back(std::move(texts));
+      // Only records that have a written text: older ones keep Word.written empty.
+      written.push_back(record.written().empty() ? std::vector<std::string>{} : data::written_words(record));
       rows.push_back(b);
     } catch (const std::exception& e) {
       out[b].error = e.what();
@@ -96,6 +98,7 @@ std::vector<AlignOutcome> Aligner::align(std::vector<data::Utterance>& records) 
     for (size_t w = 0; w < timings.size(); ++w) {
       auto* word = record.add_words();
       word->set_text(words[r][w]);
+      if (w < written[r].size()) word->set_written(written[r][w]);
       word->set_start(timings[w].start);
       word->set_end(timings[w].end);
       word->set_has_timing(true);

@@ -16,7 +16,7 @@ mkdir -p kaldi
 for id in k1 k2 k3; do "$jstip" data inspect real_synth --id $id --wav "$work/$id.wav" > /dev/null; done
 printf 'k1 %s/k1.wav\nk2 %s/k2.wav\nk3 %s/k3.wav\n' "$work" "$work" "$work" > kaldi/wav.scp
 {
-  echo "k1 the nurse checked his pulse"
+  echo "k1 The nurse checked his pulse."   # as written: align keeps the written forms
   echo "k2 open the window please"
   # Far more words than about two seconds of audio can hold at 40 ms frames.
   printf 'k3'; for i in $(seq 60); do printf ' it rained all night long'; done; echo
@@ -77,6 +77,9 @@ grep -q "record 'k3': transcript of .* units needs at least .* encoder frames, t
 grep -Eq "plugin encoder '[^']+' [^ ]+ from /[^ ]+/jstip_plugin_[^ /]+\.so$" align.err ||
   fail "align does not log the encoder plugin it loaded, with its path: $(cat align.err)"
 "$jstip" data stats aligned | grep -q "timed records 2 of 2 with audio" || fail "aligned shards lack timings"
+"$jstip" data inspect aligned --id k1 --full > k1.txt
+grep -q 'written: "The nurse checked his pulse."' k1.txt && grep -Eq '^ +[0-9.]+ +[0-9.]+ +the +The( |$)' k1.txt &&
+  grep -Eq ' pulse +pulse\.( |$)' k1.txt || fail "align lost the written forms: $(cat k1.txt)"
 python3 - aligned/align_summary.json <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
