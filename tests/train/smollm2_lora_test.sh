@@ -52,7 +52,7 @@ trainer:
   warmup_steps: 0
   log_every: 1
   save_every: 2
-  keep_last: 3
+  keep_last: 1
   stages: [{name: main, steps: 4, freeze: {llm: true}, lora: {llm: {target: 'self_attn\.(q|v)_proj$', rank: 4, alpha: 8}}}]
 YAML
 }
