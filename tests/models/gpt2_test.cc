@@ -2,8 +2,10 @@
 // "transformer." prefix, mask buffers ignored) against an independent
 // computation, KV cache vs full forward, save/load round trip.
 #include <fstream>
+#include <set>
 
 #include "gpt2_model.h"
+#include "jstip/nn/freeze.h"
 #include "jstip/safetensors.h"
 #include "model_test_util.h"
 
@@ -161,4 +163,43 @@ TEST(Gpt2, MisShapedTensorIsNamed) {
   jstip::safetensors::save_file(dir.file("model.safetensors"), bad);
   jstip::testing::expect_error_containing(
       [&] { Gpt2Model m(make_config(kGpt2Options, {{"pretrained", dir.str()}})); }, "transformer.h.1.mlp.c_fc.weight");
+}
+
+// The decoder core builds GPT-2's own names (fused c_attn, Conv1D-named
+// projections, learned wpe), which checkpoints and LoRA targets refer to.
+TEST(Gpt2, ParameterNamesAreExactlyTheHfNames) {
+  std::set<std::string> expected;
+  for (const char* name : {"wte.weight", "wpe.weight", "ln_f.weight", "ln_f.bias"})
+    expected.insert(std::string("transformer.") + name);
+  for (const char* name : {"ln_1.weight", "ln_1.bias", "ln_2.weight", "ln_2.bias", "attn.c_attn.weight",
+                           "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias", "mlp.c_fc.weight",
+                           "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"})
+    expected.insert(std::string("transformer.h.0.") + name);
+  Gpt2Model model(make_config(kGpt2Options, {{"vocab_size", "29"}, {"hidden_size", "12"}, {"num_layers", "1"},
+                                             {"num_heads", "3"}, {"max_position_embeddings", "16"}}));
+  std::set<std::string> names;
+  for (const auto& item : model.named_parameters()) names.insert(item.key());
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(model.named_parameters()["transformer.h.0.attn.c_attn.weight"].sizes(),
+            (std::vector<int64_t>{3 * 12, 12}));  // [out, in] here; [in, out] in HF files
+}
+
+// LoRA on the fused projection: outputs unchanged at first, and the adapters
+// reach the attention (a non-zero B on the fused c_attn changes the logits).
+TEST(Gpt2, LoraOnFusedAttentionProjection) {
+  torch::manual_seed(3);
+  Gpt2Model model(make_config(kGpt2Options, {{"vocab_size", "29"}, {"hidden_size", "12"}, {"num_layers", "2"},
+                                             {"num_heads", "3"}, {"max_position_embeddings", "16"}}));
+  auto tokens = torch::randint(kV, {1, 5});
+  torch::Tensor before;
+  {
+    torch::NoGradGuard no_grad;
+    before = logits_of(model, tokens);
+  }
+  auto adapted = jstip::nn::inject_lora(model, R"(attn\.c_attn$)", 2, 4.0);
+  EXPECT_EQ(adapted, (std::vector<std::string>{"transformer.h.0.attn.c_attn", "transformer.h.1.attn.c_attn"}));
+  torch::NoGradGuard no_grad;
+  EXPECT_LT(max_abs_diff(logits_of(model, tokens), before), 1e-6);
+  model.named_parameters()["transformer.h.0.attn.c_attn.lora_B"].fill_(0.1);
+  EXPECT_GT(max_abs_diff(logits_of(model, tokens), before), 1e-4);
 }

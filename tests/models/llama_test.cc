@@ -1,6 +1,7 @@
 // llama plugin: shapes, KV cache vs full forward, padding, HF import against an
 // independent reference computation, Qwen2 bias, tied embeddings, errors.
 #include <fstream>
+#include <set>
 
 #include "jstip/safetensors.h"
 #include "llama_model.h"
@@ -140,6 +141,25 @@ TEST(Llama, ForwardShapesAndParameterNamesAreHf) {
   EXPECT_TRUE(params.contains("model.norm.weight"));
   EXPECT_TRUE(params.contains("lm_head.weight"));
   EXPECT_EQ(params["model.layers.0.self_attn.k_proj.weight"].sizes(), (std::vector<int64_t>{8, 16}));  // GQA
+}
+
+// Parameter names are what checkpoints, exports and LoRA targets refer to: the
+// decoder core must build exactly the Hugging Face names, no more, no fewer.
+TEST(Llama, ParameterNamesAreExactlyTheHfNames) {
+  std::set<std::string> expected = {"model.embed_tokens.weight", "model.norm.weight"};
+  for (int l = 0; l < 2; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    for (const char* name : {"input_layernorm.weight", "post_attention_layernorm.weight", "self_attn.q_proj.weight",
+                             "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.q_proj.bias",
+                             "self_attn.k_proj.bias", "self_attn.v_proj.bias", "self_attn.o_proj.weight",
+                             "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight"})
+      expected.insert(p + name);
+  }
+  auto model = tiny_llama({{"attention_bias", "true"}, {"tie_word_embeddings", "true"}});
+  std::set<std::string> names;
+  for (const auto& item : model->named_parameters()) names.insert(item.key());
+  EXPECT_EQ(names, expected);
+  EXPECT_TRUE(model->named_buffers().is_empty());  // nothing extra lands in checkpoints
 }
 
 TEST(Llama, KvCacheDecodingMatchesFullForwardWithLeftPadding) {

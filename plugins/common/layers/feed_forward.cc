@@ -10,8 +10,8 @@ torch::Tensor activate(const torch::Tensor& x, const std::string& activation) {
   if (activation == "relu") return torch::relu(x);
   if (activation == "gelu") return torch::gelu(x);
   if (activation == "gelu_tanh") return torch::gelu(x, "tanh");
-  if (activation == "swish") return torch::silu(x);
-  throw std::invalid_argument("unknown activation '" + activation + "' (relu, gelu, gelu_tanh, swish)");
+  if (activation == "swish" || activation == "silu") return torch::silu(x);
+  throw std::invalid_argument("unknown activation '" + activation + "' (relu, gelu, gelu_tanh, swish or silu)");
 }
 
 FeedForwardImpl::FeedForwardImpl(int64_t d_model, int64_t hidden, const std::string& activation, double dropout)

@@ -25,7 +25,7 @@ class FeedForwardImpl : public torch::nn::Module {
 };
 TORCH_MODULE(FeedForward);
 
-// Applies "relu", "gelu", "gelu_tanh" or "swish"; anything else throws.
+// Applies "relu", "gelu", "gelu_tanh" or "swish" (also called "silu"); anything else throws.
 torch::Tensor activate(const torch::Tensor& x, const std::string& activation);
 
 }  // namespace jstip::layers

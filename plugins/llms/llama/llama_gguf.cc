@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "jstip/nn/state_dict.h"
+#include "decoder/weights.h"
 #include "jstip/weights/gguf.h"
 #include "llama_model.h"
 #include "llama_names.h"
@@ -30,7 +30,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-LlamaConfig LlamaModel::config_from_gguf(const std::string& path) {
+LlamaConfig config_from_gguf(const std::string& path) {
   const gguf::GgufFile file(path);
   const std::string arch = file.get_string("general.architecture");
   if (arch != "llama" && arch != "qwen2")
@@ -70,25 +70,21 @@ void LlamaModel::load_gguf(const std::string& path) {
       stored.vocab_size != config_.vocab_size || stored.num_kv_heads != config_.num_kv_heads)
     throw std::runtime_error(path + ": sizes differ from this model's (build the model from the file: llm.pretrained)");
   const gguf::GgufFile file(path);
-  const torch::Dtype dtype = model->embed_tokens->weight.scalar_type();
   // Only llama's converter permutes Q/K; qwen2's keeps the HF layout.
   const bool permuted = config_.model_type == "llama";
-  jstip::nn::TensorMap tensors;
-  for (const auto& info : file.tensor_infos()) {
-    const std::string hf = weights::hf_name_of_gguf(kLlamaNames, info.name);
-    if (hf.empty()) {
-      if (info.name == "rope_freqs.weight") continue;  // llama3 rope factors: refused in config_from_gguf
-      throw std::runtime_error(path + ": tensor '" + info.name + "' has no place in a llama model");
-    }
-    torch::Tensor t = file.read(info.name, torch::kFloat32);
-    if (permuted && ends_with(hf, "q_proj.weight")) t = unpermute_rows(t, config_.num_heads);
-    if (permuted && ends_with(hf, "k_proj.weight")) t = unpermute_rows(t, config_.num_kv_heads);
-    tensors[hf] = t.to(dtype);
-  }
-  auto unused = jstip::nn::load_tensors(*this, tensors, "'" + path + "'");
-  for (const auto& name : unused)
-    if (!(config_.tie_word_embeddings && name == "lm_head.weight"))
-      throw std::runtime_error(path + ": tensor '" + name + "' is not used by this llama model");
+  decoder::WeightMapping mapping;
+  mapping.parameter_name = [&](const std::string& name) {
+    const std::string hf = weights::hf_name_of_gguf(kLlamaNames, name);
+    if (hf.empty() && name != "rope_freqs.weight")  // llama3 rope factors: refused in config_from_gguf
+      throw std::runtime_error(path + ": tensor '" + name + "' has no place in a llama model");
+    return hf;
+  };
+  mapping.to_parameter = [&](const std::string& name, torch::Tensor t) {
+    if (permuted && ends_with(name, "q_proj.weight")) return unpermute_rows(t, config_.num_heads);
+    if (permuted && ends_with(name, "k_proj.weight")) return unpermute_rows(t, config_.num_kv_heads);
+    return t;
+  };
+  decoder::load_weights(*this, file, mapping);
 }
 
 }  // namespace jstip::llama

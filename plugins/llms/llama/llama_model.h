@@ -1,15 +1,12 @@
 // The `llama` LLM plugin: Llama-family decoder (Llama 2/3-style, Qwen2 with
-// QKV bias), Hugging Face config.json + safetensors import/export.
+// QKV bias) on the decoder core, Hugging Face config.json + safetensors
+// import/export and llama.cpp GGUF import.
 #pragma once
 
-#include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/embedding.h>
-
+#include "decoder/decoder_model.h"
 #include "jstip/config.h"
-#include "jstip/json.h"
-#include "jstip/llm.h"
 #include "jstip/options.h"
-#include "llama_layers.h"
+#include "llama_config.h"
 
 namespace jstip::llama {
 
@@ -31,46 +28,20 @@ inline constexpr jstip_option_desc kLlamaOptions[] = {
     {"dtype", JSTIP_OPT_STRING, "float32", "parameter dtype: float32, bfloat16 or float16 (checkpoints of any of them load)"},
 };
 
-class LlamaBackboneImpl : public torch::nn::Module {
- public:
-  explicit LlamaBackboneImpl(const LlamaConfig& config);
-  torch::nn::Embedding embed_tokens{nullptr};
-  torch::nn::ModuleList layers{nullptr};
-  RMSNorm norm{nullptr};
-  std::vector<LlamaDecoderLayer> layer_list;  // typed view of `layers`
-};
-TORCH_MODULE(LlamaBackbone);
-
-class LlamaModel : public LanguageModel {
+class LlamaModel : public decoder::DecoderModel {
  public:
   explicit LlamaModel(const Config& options);
   explicit LlamaModel(const LlamaConfig& config);
 
-  LMOutput forward_embeddings(const torch::Tensor& embeddings, const torch::Tensor& key_mask,
-                              const torch::Tensor& positions, KVCache* cache) override;
-  torch::Tensor embed(const torch::Tensor& tokens) override;
-  int64_t hidden_size() const override { return config_.hidden_size; }
-  int64_t vocab_size() const override { return config_.vocab_size; }
-  void load_pretrained(const std::string& directory) override;
+  // A Hugging Face folder or a .gguf file.
+  void load_pretrained(const std::string& path) override;
   void save_pretrained(const std::string& directory) override;
 
   const LlamaConfig& config() const { return config_; }
 
-  // config.json <-> LlamaConfig (HF key names).
-  static LlamaConfig config_from_hf(const std::string& config_json_path);
-  // A GGUF file's llama.* / qwen2.* metadata -> LlamaConfig (llama_gguf.cc).
-  static LlamaConfig config_from_gguf(const std::string& gguf_path);
-  static Json config_to_hf(const LlamaConfig& config, const std::string& torch_dtype);
-
-  LlamaBackbone model{nullptr};          // "model.*"
-  jstip::nn::LoraLinear lm_head{nullptr};  // "lm_head.*"; null when tied
-
  private:
-  void build();
   void load_gguf(const std::string& path);  // llama_gguf.cc
-  void init_weights();
   LlamaConfig config_;
-  torch::Tensor inv_freq_;  // rotary inverse frequencies, cached (not a buffer: checkpoints stay as they are)
 };
 
 }  // namespace jstip::llama

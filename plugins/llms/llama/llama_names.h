@@ -1,10 +1,21 @@
-// Llama-family weight names: Hugging Face and GGUF (llama.cpp's LLM_ARCH_LLAMA
-// tensor names). `output.weight` is absent from a GGUF with tied embeddings.
+// Llama-family names: the submodules the decoder core builds (Hugging Face's,
+// so parameter names are HF names), and each weight's Hugging Face and GGUF
+// name (llama.cpp's LLM_ARCH_LLAMA tensor names). `output.weight` is absent
+// from a GGUF with tied embeddings.
 #pragma once
 
+#include "decoder/config.h"
 #include "jstip/weights/name_table.h"
 
 namespace jstip::llama {
+
+// In decoder::ModuleNames' field order.
+inline constexpr decoder::ModuleNames kLlamaModules = {
+    "model", "embed_tokens", /*positions=*/"", "layers", "norm",          // the stack
+    "input_layernorm", "self_attn", "post_attention_layernorm", "mlp",  // a layer
+    /*qkv=*/"", "q_proj", "k_proj", "v_proj", "o_proj",                   // attention
+    "gate_proj", "up_proj", "down_proj",                                  // MLP
+};
 
 inline constexpr weights::NameRow kLlamaNames[] = {
     {"model.embed_tokens.weight", "token_embd.weight"},

@@ -1,4 +1,4 @@
-#include "layers/decoder.h"
+#include "decoder/inputs.h"
 
 #include <torch/torch.h>
 
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace jstip::layers {
+namespace jstip::decoder {
 
 void check_decoder_inputs(const char* plugin, const torch::Tensor& embeddings, const torch::Tensor& key_mask,
                           const torch::Tensor& positions, const KVCache* cache, int64_t hidden_size) {
@@ -91,4 +91,4 @@ std::pair<torch::Tensor, torch::Tensor> append_to_cache(KVCache* cache, size_t l
   return {cache->keys[layer], cache->values[layer]};
 }
 
-}  // namespace jstip::layers
+}  // namespace jstip::decoder

@@ -1,5 +1,6 @@
-// Pieces shared by the decoder-only LLMs: the causal + padding mask and the
-// KV cache bookkeeping of jstip::LanguageModel.
+// What a decoder forward is given, checked and turned into what attention
+// needs: the shapes of jstip::LanguageModel::forward_embeddings' arguments,
+// the causal + padding mask, and the KV cache's append.
 #pragma once
 
 #include <torch/types.h>
@@ -9,7 +10,7 @@
 
 #include "jstip/llm.h"
 
-namespace jstip::layers {
+namespace jstip::decoder {
 
 // Checks the shapes of forward_embeddings' arguments against each other and
 // the cache, naming the argument that is off. `plugin` prefixes the message.
@@ -29,4 +30,4 @@ torch::Tensor causal_allowed(const torch::Tensor& key_mask, int64_t query_length
 std::pair<torch::Tensor, torch::Tensor> append_to_cache(KVCache* cache, size_t layer, size_t num_layers,
                                                         const torch::Tensor& keys, const torch::Tensor& values);
 
-}  // namespace jstip::layers
+}  // namespace jstip::decoder
