@@ -718,7 +718,10 @@ void write_file(const std::string& path, const std::vector<std::pair<std::string
   const bool add_alignment = !has_alignment && alignment != 32;
   put<uint64_t>(header, metadata.size() + (add_alignment ? 1 : 0));
   std::set<std::string> keys;
-  for (const auto& [key, v] : metadata) {
+  for (const auto& kv : metadata) {
+    // Named references, not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+    const std::string& key = kv.first;
+    const Value& v = kv.second;
     auto bad = [&](const std::string& what) { fail_write("key " + quote_name(key) + ": " + what); };
     if (key.empty()) bad("is empty");
     if (!keys.insert(key).second) bad("appears twice");
