@@ -24,15 +24,21 @@ DecodeInput parse_input(const std::string& name) {
   throw std::invalid_argument("--input: expected speech or text, got '" + name + "'");
 }
 
-std::string prompt_text(const Config& config, DecodeTask task, const std::vector<std::string>& bias_terms) {
-  const bool chat = config.get_string("prompt.format", "plain") == "chat";  // chat prompts keep their case
-  std::string text = task == DecodeTask::Qa
-                         ? config.get_string("prompt.qa_text", chat ? "Answer the question." : "answer the question")
-                         : graph::PromptDefinition::from_config(config).text;
+namespace {
+
+// The prompt text of a task with bias terms appended (none: unchanged).
+std::string task_text(const graph::PromptDefinition& prompt, DecodeTask task, const std::vector<std::string>& bias_terms) {
+  std::string text = task == DecodeTask::Qa ? prompt.qa_text : prompt.text;
   if (bias_terms.empty()) return text;
   text += " terms: ";
   for (size_t i = 0; i < bias_terms.size(); ++i) text += (i ? ", " : "") + bias_terms[i];
   return text;
+}
+
+}  // namespace
+
+std::string prompt_text(const Config& config, DecodeTask task, const std::vector<std::string>& bias_terms) {
+  return task_text(graph::PromptDefinition::from_config(config), task, bias_terms);
 }
 
 std::vector<std::string> read_bias_terms(const std::string& path) {
@@ -65,8 +71,9 @@ bool training_uses_prompt(const Config& config) {
 DecodePrompt::DecodePrompt(const Config& config, std::shared_ptr<const data::Tokenizer> tokenizer,
                            const host::PluginRegistry& registry, DecodeTask task, DecodeInput input,
                            const std::vector<std::string>& bias_terms)
-    : text_(prompt_text(config, task, bias_terms)), task_(task), input_(input) {
-  graph::PromptDefinition prompt = graph::PromptDefinition::from_config(config);
+    : task_(task), input_(input) {
+  graph::PromptDefinition prompt = graph::PromptDefinition::from_config(config);  // reads the chat template once
+  text_ = task_text(prompt, task, bias_terms);
   prompt.text = text_;
   builder_ = std::make_unique<graph::SampleBuilder>(std::move(tokenizer), prompt);
   const std::string yaml =

@@ -35,7 +35,8 @@ PromptDefinition PromptDefinition::from_config(const Config& config) {
   const std::string format = section.get_string("format", "plain");
   if (format == "chat") {
     prompt.chat = data::load_chat_template(chat_template_path(config));
-    prompt.text = "Transcribe the speech.";
+    prompt.text = "Transcribe the speech.";  // chat prompts keep their case
+    prompt.qa_text = "Answer the question.";
     prompt.speech_begin = prompt.speech_end = "";  // a pretrained vocabulary has no <speech>
   } else if (format != "plain") {
     throw ConfigError(config.where("prompt") + ": format: expected plain or chat, got '" + format + "'");
@@ -45,6 +46,7 @@ PromptDefinition PromptDefinition::from_config(const Config& config) {
     throw ConfigError(config.where("prompt") + ": transcripts: expected written or normalized, got '" + transcripts + "'");
   prompt.written_transcripts = transcripts == "written";
   prompt.text = section.get_string("text", prompt.text);
+  prompt.qa_text = section.get_string("qa_text", prompt.qa_text);
   prompt.speech_begin = section.get_string("speech_begin", prompt.speech_begin);
   prompt.speech_end = section.get_string("speech_end", prompt.speech_end);
   return prompt;

@@ -32,6 +32,7 @@ namespace jstip::graph {
 //          [speech]<|im_end|>\n<|im_start|>assistant\n transcript <|im_end|>
 struct PromptDefinition {
   std::string text = "transcribe the speech";  // the task prompt, as text
+  std::string qa_text = "answer the question";  // the prompt of spoken QA (jstip decode --task qa)
   std::string speech_begin = "<speech>";       // marker pieces; "" = no markers
   std::string speech_end = "</speech>";
   std::optional<data::ChatTemplate> chat;      // set: the chat format
@@ -45,7 +46,7 @@ struct PromptDefinition {
   // prompt.format: plain (default) | chat. A chat prompt reads the template from
   // prompt.chat_template, else from tokenizer.model (a .gguf, or a Hugging Face
   // folder / its tokenizer.json beside tokenizer_config.json), and defaults to
-  // no speech markers and the text "Transcribe the speech.".
+  // no speech markers and the texts "Transcribe the speech." and "Answer the question.".
   static PromptDefinition from_config(const Config& config);
 };
 
