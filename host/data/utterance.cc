@@ -60,10 +60,15 @@ std::string written_text(const Utterance& record) {
   return record.written().empty() ? record.transcript() : record.written();
 }
 
+std::vector<std::string> normalized_words(const Utterance& record) {
+  if (record.words_size() == 0) return split_words(record.transcript());
+  std::vector<std::string> words;
+  for (const auto& w : record.words()) words.push_back(w.text());
+  return words;
+}
+
 std::vector<std::string> written_words(const Utterance& record) {
-  std::vector<std::string> normalized;
-  for (const auto& w : record.words()) normalized.push_back(w.text());
-  if (normalized.empty()) normalized = split_words(record.transcript());
+  const std::vector<std::string> normalized = normalized_words(record);
   if (record.written().empty()) return normalized;
   // Filled in: the first word always carries its token.
   if (record.words_size() > 0 && !record.words(0).written().empty()) {

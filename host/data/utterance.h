@@ -24,17 +24,20 @@ bool has_word_timings(const Utterance& record);  // every word has a time span
 // Throws std::runtime_error "<who>: record '<id>' word <k> '<text>' has no timing".
 void require_word_timings(const Utterance& record, const std::string& who);
 
+// The record's normalized words: its `words`, else the words of its
+// transcript (a record without word entries).
+std::vector<std::string> normalized_words(const Utterance& record);
+
 // The text as written: `written`, else (records made before that field) the
 // normalized transcript.
 std::string written_text(const Utterance& record);
 
-// One written form per word of the record: per `words`, or per word of the
-// transcript when it has none (as SampleBuilder reads them). The rule of
+// One written form per word of normalized_words(record). The rule of
 // Word.written: a written token ("Smith,", "200") goes to the first word
 // made from it, with punctuation attached; further words from the same token
 // get "" ("200" -> "two" "200", "hundred" ""); so the non-empty forms joined
 // by spaces are written_text(). Where the words carry no written forms
-// (`jstip align` rewrote them, a record made by hand) they are derived from
+// (a record made by hand, or aligned by a `jstip align` that did not keep them) they are derived from
 // `written` when it normalizes to the same words; records without `written`,
 // or whose words differ from it, get the normalized words themselves.
 std::vector<std::string> written_words(const Utterance& record);

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "host/data/text_normalizer.h"
 #include "host/data/tokenizer.h"
 #include "host/data/utterance.h"
 #include "host/decode/ctc_greedy.h"
@@ -41,9 +40,7 @@ void require_ctc_head(const graph::SpeechEmbeddings& speech, const std::vector<i
 
 double budget_seconds(const data::Utterance& record) {
   if (!data::is_text_only(record)) return data::utterance_seconds(record);
-  const auto words = record.words_size() > 0 ? record.words_size()
-                                             : static_cast<int>(data::split_words(record.transcript()).size());
-  return words / 2.5;
+  return static_cast<double>(data::normalized_words(record).size()) / 2.5;
 }
 
 std::vector<std::string> record_answers(const data::Utterance& record) {

@@ -123,9 +123,7 @@ PlanInput SampleBuilder::build(const data::Utterance& record, double loaded_audi
   input.prompt = prompt_tokens_;
   input.answer_prefix = answer_prefix_;
 
-  std::vector<std::string> words;
-  for (const auto& w : record.words()) words.push_back(w.text());
-  if (words.empty()) words = data::split_words(record.transcript());
+  const std::vector<std::string> words = data::normalized_words(record);
   if (words.empty()) throw std::invalid_argument("record '" + record.id() + "': empty transcript");
   const std::vector<std::vector<int32_t>> word_tokens = tokens_of_words(record, words);
 
