@@ -5,7 +5,7 @@
 # when a target found something (the input is in build-fuzz/findings/<target>/).
 #
 # Usage: scripts/fuzz.sh [--seconds N] [--no-build] [TARGET...]
-#   TARGET: shard_reader safetensors gguf config_loader wav_reader (default: all)
+#   TARGET: shard_reader safetensors gguf ctranslate2 config_loader wav_reader (default: all)
 #   --seconds N  run time per target (default 60)
 #   --no-build   use the binaries already in build-fuzz (e.g. a second run in parallel)
 # The corpus each run grows is kept in build-fuzz/corpus/<target>/.
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(shard_reader safetensors gguf config_loader wav_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(shard_reader safetensors gguf ctranslate2 config_loader wav_reader)
 out=build-fuzz
 
 if [ $build = 1 ]; then

@@ -21,7 +21,7 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJSTIP_
 start=$(date +%s)
 if [ $ci = 1 ]; then
   cmake --build build-sanitize -j "$jobs" --target \
-    fuzz_replay_shard_reader fuzz_replay_safetensors fuzz_replay_gguf fuzz_replay_config_loader fuzz_replay_wav_reader
+    fuzz_replay_shard_reader fuzz_replay_safetensors fuzz_replay_gguf fuzz_replay_ctranslate2 fuzz_replay_config_loader fuzz_replay_wav_reader
   set -- -R '^fuzz\.replay\.' "$@"
 else
   cmake --build build-sanitize -j "$jobs"

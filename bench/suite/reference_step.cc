@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "host/data/feature_extractor.h"
 #include "host/data/tokenizer.h"
 #include "host/runtime/config_loader.h"
 #include "host/train/data_mixture.h"
@@ -42,6 +43,7 @@ ReferenceModel::ReferenceModel(const SuiteInputs& inputs) {
 
 std::vector<data::Batch> ReferenceModel::batches(int64_t utterances, int64_t max_frames) const {
   data::LoaderOptions options = train::loader_options(composition_.config.child("data"), 0, 0, 1);
+  options.features = data::features_options(composition_.config);
   options.shuffle = false;
   if (utterances > 0) options.max_utterances_per_batch = utterances;
   if (max_frames > 0) options.max_frames_per_batch = max_frames;
@@ -129,7 +131,7 @@ double ReferenceModel::plan_and_splice(const data::Batch& batch) {
     auto rows = torch::tensor(audio_rows, torch::kLong);
     auto lengths = batch.feature_lengths.index_select(0, rows);
     auto features = batch.features.index_select(0, rows).slice(1, 0, lengths.max().item<int64_t>());
-    speech = model_->encode_speech(features, lengths);
+    speech = model_->encode_speech(features, lengths, batch.covered_frames.index_select(0, rows));
     for (size_t i = 0; i < audio_rows.size(); ++i) audio_row_of[audio_rows[i]] = static_cast<int64_t>(i);
   }
   start = Clock::now();

@@ -17,10 +17,11 @@
 namespace jstip::align {
 
 Aligner::Aligner(graph::SpeechLLM& model, const graph::SampleBuilder& builder, graph::CtcUnits units,
-                 data::FbankOptions fbank, torch::Device device, Boundaries boundaries)
-    : model_(model), builder_(builder), units_(units), fbank_(fbank), device_(device), boundaries_(boundaries) {
+                 const data::FeatureOptions& features, torch::Device device, Boundaries boundaries)
+    : model_(model), builder_(builder), units_(units), features_(data::make_feature_extractor(features)),
+      device_(device), boundaries_(boundaries) {
   // The CTC head runs at the encoder's frame rate (no projector stacking).
-  graph::FrameMapper mapper{fbank.frame_shift_ms / 1000.0, model.encoder().downsampling()};
+  graph::FrameMapper mapper{features_->frame_shift_seconds(), model.encoder().downsampling()};
   frame_seconds_ = 1.0 / mapper.frames_per_second();
 }
 
@@ -50,7 +51,7 @@ std::vector<AlignOutcome> Aligner::align(std::vector<data::Utterance>& records) 
         texts.push_back(word.text);
       }
       waves.push_back(data::utterance_samples(record));
-      if (fbank_.num_frames(static_cast<int64_t>(waves.back().size())) <= 0) {
+      if (features_->num_frames(static_cast<int64_t>(waves.back().size())) <= 0) {
         waves.pop_back();
         throw std::invalid_argument(where + ": audio shorter than one feature frame");
       }
@@ -76,8 +77,10 @@ std::vector<AlignOutcome> Aligner::align(std::vector<data::Utterance>& records) 
     padded[r].narrow(0, 0, samples).copy_(torch::from_blob(waves[r].data(), {samples}, torch::kFloat));
     lengths[r] = samples;
   }
-  auto [features, frames] = fbank_.compute(padded, lengths);
-  const graph::SpeechEmbeddings speech = model_.encode_speech(features.to(device_), frames.to(device_));
+  const data::FeatureBatch features = features_->compute(padded, lengths);
+  // With whisper_mel pad_30s the encoder reads 30 s and keeps the frames that cover the audio.
+  const graph::SpeechEmbeddings speech =
+      model_.encode_speech(features.features.to(device_), features.lengths.to(device_), features.covered.to(device_));
   if (!speech.ctc_logits.defined())
     throw std::invalid_argument("the checkpoint's encoder has no CTC head: train one with encoder.ctc_vocab and "
                                 "trainer.ctc_weight (docs/alignment.md)");

@@ -5,11 +5,12 @@
 
 #include <torch/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "host/align/word_timings.h"
-#include "host/data/fbank.h"
+#include "host/data/feature_extractor.h"
 #include "host/data/shard_file.h"
 #include "host/graph/ctc_units.h"
 
@@ -31,7 +32,7 @@ class Aligner {
  public:
   // `model` must have an encoder CTC head trained on `units`.
   Aligner(graph::SpeechLLM& model, const graph::SampleBuilder& builder, graph::CtcUnits units,
-          data::FbankOptions fbank, torch::Device device, Boundaries boundaries = Boundaries::Spikes);
+          const data::FeatureOptions& features, torch::Device device, Boundaries boundaries = Boundaries::Spikes);
 
   // Aligns the records with audio in one batch and writes their words
   // (text, start, end, has_timing, confidence; metadata align_score). Failed
@@ -44,7 +45,7 @@ class Aligner {
   graph::SpeechLLM& model_;
   const graph::SampleBuilder& builder_;
   graph::CtcUnits units_;
-  data::Fbank fbank_;
+  std::unique_ptr<data::FeatureExtractor> features_;
   torch::Device device_;
   Boundaries boundaries_;
   double frame_seconds_;

@@ -12,6 +12,7 @@
 #include "host/align/align_options.h"
 #include "host/align/aligner.h"
 #include "host/cli/command.h"
+#include "host/data/feature_extractor.h"
 #include "host/data/shard_file.h"
 #include "host/decode/decode_model.h"
 #include "host/graph/ctc_units.h"
@@ -61,9 +62,9 @@ int run_align(const cli::Args& args) {
   const Config& resolved = loaded.composition.config;
   const graph::CtcUnits units = graph::CtcUnits::from_config(resolved);
   graph::SampleBuilder builder(loaded.tokenizer, graph::PromptDefinition::from_config(resolved));
-  const data::FbankOptions fbank =
-      resolved.has("data") ? train::loader_options(resolved.child("data"), 0, 0, 1).fbank : data::FbankOptions{};
-  align::Aligner aligner(*loaded.model, builder, units, fbank, device, settings.boundaries);
+  // The checkpoint's own `features` section (its config.yaml), as in training.
+  const data::FeatureOptions features = data::features_options(resolved);
+  align::Aligner aligner(*loaded.model, builder, units, features, device, settings.boundaries);
   const char* boundaries = settings.boundaries == align::Boundaries::Gaps ? "gaps" : "spikes";
   // Globs first, then folders to the shards in them.
   const std::vector<std::string> shards = data::expand_shard_paths(train::expand_shards(patterns, "--data"));

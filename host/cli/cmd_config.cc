@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "host/cli/command.h"
+#include "host/data/feature_extractor.h"
 #include "host/runtime/composition.h"
 #include "host/runtime/config_loader.h"
 #include "host/train/train_options.h"
@@ -22,6 +23,7 @@ int run_check(const jstip::cli::Args& args) {
   // Building the objects checks dimensions between slots too.
   auto composition = resolve(args, true);
   if (composition.config.has("trainer")) jstip::train::parse_train_options(composition.config);
+  jstip::data::features_options(composition.config);  // the `features` section's keys and values
   if (args.flag("dump-config")) std::cout << jstip::host::dump_yaml(composition.config.node());
   std::cout << "ok: ";
   for (const char* slot : {"encoder", "projector", "llm", "interleaver"})

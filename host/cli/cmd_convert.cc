@@ -1,12 +1,14 @@
-// jstip convert SRC --out DIR: a pretrained LLM (today a llama-family .gguf)
-// as a Hugging Face folder that transformers loads: config.json and
+// jstip convert SRC --out DIR: a pretrained model as a Hugging Face folder
+// that transformers loads. A llama-family .gguf: config.json and
 // model.safetensors (float32, Q/K rows in the HF layout), tokenizer.json,
 // tokenizer_config.json (with the chat template), generation_config.json.
+// A CTranslate2 Whisper folder (model.bin): host/cli/whisper_convert.h.
 #include <filesystem>
 #include <iostream>
 
 #include "host/cli/command.h"
 #include "host/cli/pretrained_llm.h"
+#include "host/cli/whisper_convert.h"
 #include "host/data/byte_bpe_tokenizer.h"
 #include "host/data/tokenizer.h"
 #include "jstip/json.h"
@@ -19,8 +21,12 @@ namespace fs = std::filesystem;
 
 int run_convert(const jstip::cli::Args& args) {
   if (args.positional.size() != 1 || !args.options.count("out"))
-    throw std::invalid_argument("usage: jstip convert SRC.gguf --out DIR");
+    throw std::invalid_argument("usage: jstip convert SRC.gguf|CT2_WHISPER_DIR --out DIR");
   const std::string source = args.positional[0], out = args.get("out");
+  if (jstip::cli::is_ctranslate2_folder(source)) {
+    std::cout << "wrote " << out << " (" << jstip::cli::convert_whisper_ct2(source, out) << ")\n";
+    return 0;
+  }
   const jstip::gguf::GgufFile file(source);
   const std::string arch = file.get_string("general.architecture");
   if (arch != "llama" && arch != "qwen2")
@@ -67,10 +73,13 @@ int run_convert(const jstip::cli::Args& args) {
 
 }  // namespace
 
-JSTIP_COMMAND("convert", "Write a pretrained LLM (.gguf) as a Hugging Face folder",
-              "jstip convert SRC.gguf --out DIR\n\n"
-              "Writes config.json, model.safetensors (float32; quantized tensors dequantized,\n"
+JSTIP_COMMAND("convert", "Write a pretrained LLM (.gguf) or Whisper (CTranslate2 folder) as a Hugging Face folder",
+              "jstip convert SRC.gguf|CT2_WHISPER_DIR --out DIR\n\n"
+              "SRC.gguf: writes config.json, model.safetensors (float32; quantized tensors dequantized,\n"
               "Q/K rows un-permuted to the Hugging Face layout), tokenizer.json,\n"
               "tokenizer_config.json (with the file's chat template) and generation_config.json.\n"
-              "transformers' LlamaForCausalLM and AutoTokenizer load the folder.",
+              "transformers' LlamaForCausalLM and AutoTokenizer load the folder.\n"
+              "CT2_WHISPER_DIR (model.bin, e.g. models/whisper-tiny.en): writes config.json,\n"
+              "model.safetensors (float32; fused q/k/v split) and tokenizer.json; transformers'\n"
+              "WhisperModel and WhisperForConditionalGeneration load the folder.",
               run_convert);

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "host/cli/command.h"
+#include "host/data/feature_extractor.h"
 #include "host/data/tokenizer.h"
 #include "host/decode/batch_decoder.h"
 #include "host/decode/decode_job.h"
@@ -109,9 +110,9 @@ int run_decode(const cli::Args& args) {
   DecodeModel loaded = load_decode_model(folder, config, device);
   const Config& resolved = loaded.composition.config;
   DecodePrompt prompt(resolved, loaded.tokenizer, *loaded.composition.registry, task, input, bias_terms);
-  const data::FbankOptions fbank =
-      resolved.has("data") ? train::loader_options(resolved.child("data"), 0, 0, 1).fbank : data::FbankOptions{};
-  BatchDecoder decoder(*loaded.model, prompt, *loaded.tokenizer, settings.search, fbank, device,
+  // The checkpoint's own `features` section (its config.yaml), as in training.
+  const data::FeatureOptions features = data::features_options(resolved);
+  BatchDecoder decoder(*loaded.model, prompt, *loaded.tokenizer, settings.search, features, device,
                        settings.encoder_frames_per_call);
 
   DecodeJobOptions job;
@@ -147,6 +148,7 @@ int run_decode(const cli::Args& args) {
   summary.set("device", Json::string(device.str()));
   summary.set("threads", Json::integer(torch::get_num_threads()));
   summary.set("options", options_json(decoder.options(), settings.batch_size, decoder.encoder_frames_per_call()));
+  summary.set("features", decoder.features().options_json());
   summary.set("utterances", Json::integer(totals.utterances));
   summary.set("batches", Json::integer(result.batches));
   summary.set("audio_seconds", Json::number(totals.audio_seconds));

@@ -17,7 +17,7 @@ using jstip::cli::Command;
 // Options that take no value; everything else written `--name` takes the next word.
 bool is_flag(const std::string& name) {
   static const char* flags[] = {"help", "dump-config", "json", "quiet", "full", "skip-bad", "overwrite",
-                                "force", "no-progress", "measure", "reuse", "timing", "chat", "ids"};
+                                "force", "no-progress", "measure", "reuse", "timing", "chat", "ids", "pad-30s"};
   return std::any_of(std::begin(flags), std::end(flags), [&](const char* f) { return name == f; });
 }
 

@@ -31,7 +31,7 @@ void shuffle(std::vector<T>& items, std::mt19937_64& rng) {
 }  // namespace
 
 Loader::Loader(std::vector<std::string> shard_paths, LoaderOptions options)
-    : paths_(std::move(shard_paths)), options_(options), fbank_(options.fbank) {
+    : paths_(std::move(shard_paths)), options_(options), features_(make_feature_extractor(options.features)) {
   if (options_.world_size < 1 || options_.rank < 0 || options_.rank >= options_.world_size)
     throw std::invalid_argument("loader: rank " + std::to_string(options_.rank) + " outside world size " +
                                 std::to_string(options_.world_size));
@@ -42,7 +42,18 @@ Loader::Loader(std::vector<std::string> shard_paths, LoaderOptions options)
     Utterance record;
     while (reader.next(&record)) {
       const double seconds = utterance_seconds(record);
-      const int64_t frames = is_text_only(record) ? 0 : fbank_.num_frames(int64_t(seconds * kSampleRate));
+      const auto samples = int64_t(seconds * kSampleRate);
+      const int64_t frames = is_text_only(record) ? 0 : features_->num_frames(samples);
+      // A 30-s window keeps the first 30 s: the rest of the transcript would have no speech.
+      if (options_.features.type == FeatureType::WhisperMel && options_.features.whisper_mel.pad_30s && seconds > 30) {
+        if (!options_.skip_bad_records)
+          throw std::invalid_argument(paths_[s] + ": record " + std::to_string(reader.last_index()) + " ('" +
+                                      record.id() + "') is " + std::to_string(seconds) +
+                                      " s long; features.pad_30s keeps only the first 30 s (cut it into shorter "
+                                      "utterances, or data.skip_bad_records: true to skip such records)");
+        ++bad_records_;
+        continue;
+      }
       index_.push_back({int32_t(s), reader.last_index(), reader.last_offset(), frames});
     }
     bad_records_ += reader.bad_records();
@@ -107,6 +118,8 @@ Batch Loader::build_batch(const std::vector<int64_t>& records, std::vector<std::
     if (!reader) reader = std::make_unique<ShardReader>(paths_[size_t(e.shard)]);
     batch.records.emplace_back();
     reader->read_at(e.offset, e.record_index, &batch.records.back());
+    batch.shards.push_back(paths_[size_t(e.shard)]);
+    batch.record_indices.push_back(e.record_index);
     if (options_.compute_features) {
       audio.push_back(is_text_only(batch.records.back()) ? std::vector<float>{}
                                                          : utterance_samples(batch.records.back()));
@@ -121,7 +134,10 @@ Batch Loader::build_batch(const std::vector<int64_t>& records, std::vector<std::
       if (n > 0) waves[int64_t(b)].narrow(0, 0, n).copy_(torch::from_blob(audio[b].data(), {n}, torch::kFloat32));
       lengths[int64_t(b)] = n;
     }
-    std::tie(batch.features, batch.feature_lengths) = fbank_.compute(waves, lengths);
+    FeatureBatch computed = features_->compute(waves, lengths);
+    batch.features = computed.features;
+    batch.feature_lengths = computed.lengths;
+    batch.covered_frames = computed.covered;
     for (const auto& samples : audio) batch.audio_seconds.push_back(double(samples.size()) / kSampleRate);
   }
   return batch;

@@ -1,6 +1,7 @@
 // Batches for training: records from shards, grouped by length (bucketing)
 // into dynamic batches bounded by padded frames, shuffled deterministically
-// by (seed, epoch), split across ranks, and prepared (audio decode + fbank)
+// by (seed, epoch), split across ranks, and prepared (audio decode +
+// features, feature_extractor.h)
 // by background threads ahead of the trainer.
 #pragma once
 
@@ -18,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "host/data/fbank.h"
+#include "host/data/feature_extractor.h"
 #include "host/data/shard_file.h"
 
 namespace jstip::data {
@@ -34,17 +35,21 @@ struct LoaderOptions {
   int num_workers = 1;         // background threads; batches still arrive in plan order
   bool compute_features = true;
   bool skip_bad_records = false;
-  FbankOptions fbank;
+  FeatureOptions features;  // the config's `features` section (features_options)
 };
 
 struct Batch {
   std::vector<Utterance> records;
   torch::Tensor features;         // (B, T, bins), zero padded; undefined without features
   torch::Tensor feature_lengths;  // (B) frames; 0 for text-only records
+  torch::Tensor covered_frames;   // (B) of those, the frames covering the audio (FeatureBatch::covered)
   std::vector<double> audio_seconds;  // (B) length of the audio loaded; 0 text-only; empty without features
   // Row b's loaded audio length, or -1 when the batch was built without features.
   double loaded_seconds(size_t b) const { return b < audio_seconds.size() ? audio_seconds[b] : -1; }
   int64_t epoch = 0, index = 0;   // index within this rank's epoch
+  // (B) where each record lies: its shard file and its index within it (the encoder cache's key of a row).
+  std::vector<std::string> shards;
+  std::vector<int64_t> record_indices;
 };
 
 struct LoaderStats {
@@ -64,6 +69,7 @@ class Loader {
   int64_t num_records() const { return int64_t(index_.size()); }
   int64_t num_frames(int64_t record) const { return index_[size_t(record)].frames; }
   int64_t bad_records() const { return bad_records_; }  // skipped while indexing
+  const FeatureExtractor& features() const { return *features_; }
 
   // This rank's batches for an epoch, as record numbers: a pure function of
   // (records, options, epoch). Every rank gets the same number of batches.
@@ -89,7 +95,7 @@ class Loader {
 
   std::vector<std::string> paths_;
   LoaderOptions options_;
-  Fbank fbank_;
+  std::unique_ptr<FeatureExtractor> features_;
   std::vector<Entry> index_;
   int64_t bad_records_ = 0;
 

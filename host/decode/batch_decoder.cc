@@ -60,9 +60,10 @@ std::vector<std::string> record_answers(const data::Utterance& record) {
 }
 
 BatchDecoder::BatchDecoder(graph::SpeechLLM& model, const DecodePrompt& prompt, const data::Tokenizer& tokenizer,
-                           SearchOptions options, data::FbankOptions fbank, const torch::Device& device,
+                           SearchOptions options, const data::FeatureOptions& features, const torch::Device& device,
                            int64_t encoder_frames_per_call)
-    : model_(model), prompt_(prompt), tokenizer_(tokenizer), options_(std::move(options)), fbank_(fbank),
+    : model_(model), prompt_(prompt), tokenizer_(tokenizer), options_(std::move(options)),
+      features_(data::make_feature_extractor(features)),
       device_(device),
       encoder_frames_per_call_(encoder_frames_per_call > 0 ? encoder_frames_per_call
                                : device.is_cuda()         ? 0
@@ -119,11 +120,14 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
       lengths[r] = n;
       audio_row_of[audio_rows[r]] = r;
     }
-    auto [features, frames] = fbank_.compute(padded, lengths);
+    const data::FeatureBatch computed = features_->compute(padded, lengths);
+    const torch::Tensor& features = computed.features;
+    const torch::Tensor& frames = computed.lengths;
     if (frames.min().item<int64_t>() <= 0)
       throw std::invalid_argument("a record of the batch starting with '" + records[audio_rows[0]].id() +
                                   "' is shorter than one feature frame");
-    speech = graph::encode_speech_in_groups(model_, features.to(device_), frames.to(device_), encoder_frames_per_call_);
+    speech = graph::encode_speech_in_groups(model_, features.to(device_), frames.to(device_), encoder_frames_per_call_,
+                                            computed.covered.to(device_));
   } else {
     // No audio in the batch (--input text): an empty table on the device keeps splicing there.
     const int64_t hidden = model_.llm().hidden_size();

@@ -1,4 +1,4 @@
-// Decodes one batch of records: fbank features, encoder and projector (in
+// Decodes one batch of records: features (feature_extractor.h), encoder and projector (in
 // groups of rows on the CPU), the decode prefixes spliced left-padded, then
 // the search.
 #pragma once
@@ -6,9 +6,10 @@
 #include <torch/types.h>
 
 #include <chrono>
+#include <memory>
 #include <vector>
 
-#include "host/data/fbank.h"
+#include "host/data/feature_extractor.h"
 #include "host/data/shard_file.h"
 #include "host/decode/decoded_utterance.h"
 #include "host/decode/search_options.h"
@@ -35,7 +36,7 @@ class BatchDecoder {
   // valid vocabulary from the prompt's special tokens and the tokenizer.
   // `encoder_frames_per_call`: decode.encoder_frames_per_call (0: by device).
   BatchDecoder(graph::SpeechLLM& model, const DecodePrompt& prompt, const data::Tokenizer& tokenizer,
-               SearchOptions options, data::FbankOptions fbank, const torch::Device& device,
+               SearchOptions options, const data::FeatureOptions& features, const torch::Device& device,
                int64_t encoder_frames_per_call = 0);
 
   // Errors name the record (no transcript, no audio for --input speech, no answers for --task qa).
@@ -43,6 +44,7 @@ class BatchDecoder {
 
   const SearchOptions& options() const { return options_; }
   int64_t encoder_frames_per_call() const { return encoder_frames_per_call_; }  // resolved; 0: one call per batch
+  const data::FeatureExtractor& features() const { return *features_; }
 
  private:
   // decode.search: ctc: the CTC head's greedy paths as the hypotheses.
@@ -54,7 +56,7 @@ class BatchDecoder {
   const DecodePrompt& prompt_;
   const data::Tokenizer& tokenizer_;
   SearchOptions options_;
-  data::Fbank fbank_;
+  std::unique_ptr<data::FeatureExtractor> features_;
   torch::Device device_;
   int64_t encoder_frames_per_call_;  // resolved: <= 0 means one call for the batch
 };

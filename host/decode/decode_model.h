@@ -1,5 +1,6 @@
 // The model for decoding, rebuilt from a checkpoint alone: its resolved
-// config (config.yaml) composes the plugins, model.safetensors fills them.
+// config (config.yaml) composes the plugins, model.safetensors fills them
+// (with a frozen pretrained base it left outside, read from its file).
 #pragma once
 
 #include <torch/types.h>
@@ -35,11 +36,18 @@ struct DecodeModel {
   std::shared_ptr<const data::Tokenizer> tokenizer;
 };
 
-// The checkpoint folder's config.yaml with `overrides` (key.path=value) on
-// top, e.g. decode.beam=4, or tokenizer.model=PATH when the tokenizer moved.
+// The checkpoint folder's config.yaml with its own files in place of the
+// paths it names (sources.json, docs/training.md "Checkpoints"): the tokenizer
+// copy in <folder>/tokenizer/, each pretrained file it needs at its recorded
+// absolute path, `pretrained: ""` for a slot it holds whole. Then `overrides`
+// (key.path=value) on top, e.g. decode.beam=4, or llm.pretrained=PATH when a
+// frozen base moved.
 Config load_checkpoint_config(const std::string& folder, const std::vector<std::string>& overrides);
 
 // `folder`: a resolved checkpoint folder; `config`: its (overridden) config.
+// Checks each pretrained file the checkpoint needs against its record before
+// composing (errors name the file, its recorded size and CRC-32C, and what to
+// do), and the tokenizer against the one it was trained with.
 DecodeModel load_decode_model(const std::string& folder, const Config& config, const torch::Device& device);
 
 }  // namespace jstip::decode

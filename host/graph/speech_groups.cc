@@ -50,10 +50,10 @@ SpeechEmbeddings stack_speech_rows(const std::vector<SpeechEmbeddings>& parts) {
 }
 
 SpeechEmbeddings encode_speech_in_groups(SpeechLLM& model, const torch::Tensor& features, const torch::Tensor& lengths,
-                                         int64_t max_padded_frames) {
+                                         int64_t max_padded_frames, const torch::Tensor& covered) {
   const int64_t rows = features.size(0);
   if (max_padded_frames <= 0 || rows * features.size(1) <= max_padded_frames)
-    return model.encode_speech(features, lengths);
+    return model.encode_speech(features, lengths, covered);
   const auto frames = lengths.to(torch::kCPU, torch::kLong).contiguous();
   const int64_t* n = frames.data_ptr<int64_t>();
   std::vector<SpeechEmbeddings> parts;
@@ -62,7 +62,8 @@ SpeechEmbeddings encode_speech_in_groups(SpeechLLM& model, const torch::Tensor& 
     while (end < rows && (end - begin + 1) * std::max(longest, n[end]) <= max_padded_frames)
       longest = std::max(longest, n[end++]);
     parts.push_back(model.encode_speech(features.narrow(0, begin, end - begin).narrow(1, 0, longest),
-                                        lengths.narrow(0, begin, end - begin)));
+                                        lengths.narrow(0, begin, end - begin),
+                                        covered.defined() ? covered.narrow(0, begin, end - begin) : covered));
     begin = end;
   }
   return stack_speech_rows(parts);

@@ -17,9 +17,10 @@ namespace jstip::graph {
 // Groups of consecutive rows whose padded size (rows x the group's longest
 // row, in feature frames) stays within `max_padded_frames` (a longer row
 // forms a group of its own); each group is cut to its own longest row.
-// max_padded_frames <= 0: one call for the whole batch.
+// max_padded_frames <= 0: one call for the whole batch. `covered`: the frames
+// covering each row's audio (FeatureBatch::covered; features.pad_30s), or undefined.
 SpeechEmbeddings encode_speech_in_groups(SpeechLLM& model, const torch::Tensor& features, const torch::Tensor& lengths,
-                                         int64_t max_padded_frames);
+                                         int64_t max_padded_frames, const torch::Tensor& covered = {});
 
 // Rows of several results, in order: each tensor padded along time to the
 // longest part (zeros; runs_before repeats its last count, as a batched

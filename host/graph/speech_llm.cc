@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "host/data/feature_extractor.h"
 #include "host/data/spec_augment.h"
 #include "host/graph/ctc_compression.h"
 #include "host/runtime/composition.h"
@@ -16,19 +17,30 @@
 namespace jstip::graph {
 
 SpeechLLM::SpeechLLM(const host::Composition& composition, double frame_shift_seconds)
-    : encoder_(composition.encoder), projector_(composition.projector), llm_(composition.llm) {
+    : encoder_(composition.encoder),
+      projector_(composition.projector),
+      llm_(composition.llm),
+      pad_30s_(composition.config.get_bool("features.pad_30s", false)) {
   if (!encoder_ || !projector_ || !llm_)
     throw std::invalid_argument("a speech-LLM needs the encoder, projector and llm slots");
   register_module("encoder", encoder_);
   register_module("projector", projector_);
   register_module("llm", llm_);
+  // The `features` section (validated here, before any data is read) gives the frame shift when it is set.
+  const auto features = data::make_feature_extractor(data::features_options(composition.config));
   // Query-based projectors (downsampling 0) have no time axis: only whole-utterance spans work.
-  mapper_.frame_shift_seconds = frame_shift_seconds;
+  mapper_.frame_shift_seconds = composition.config.has("features") ? features->frame_shift_seconds() : frame_shift_seconds;
   mapper_.downsampling = encoder_->downsampling() * std::max<int64_t>(1, projector_->downsampling());
-  const std::string norm = composition.config.get_string("data.feature_norm", "utterance");
+  const std::string norm =
+      composition.config.get_string("data.feature_norm", features->wants_utterance_norm() ? "utterance" : "none");
   if (norm != "utterance" && norm != "none")
     throw ConfigError(composition.config.where("data.feature_norm") + ": feature_norm must be utterance or none, not '" +
                       norm + "'");
+  if (norm == "utterance" && !features->wants_utterance_norm())
+    throw ConfigError(composition.config.where("data.feature_norm") + ": data.feature_norm: utterance would rescale " +
+                      features->name() + " features, which a Whisper encoder reads as they are ((log10 + 4) / 4, "
+                      "clamped 8 decades below the utterance's peak); remove the key (features.type: " +
+                      features->name() + " means none) or set none");
   normalize_features_ = norm == "utterance";
   if (composition.config.has("speech"))
     for (const auto& key : composition.config.child("speech").keys())
@@ -94,16 +106,45 @@ torch::Tensor normalize_per_utterance(const torch::Tensor& features, const torch
   return centered * torch::rsqrt(variance + 1e-5);
 }
 
-SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths) {
-  torch::Tensor input =
-      normalize_features_ ? normalize_per_utterance(features, feature_lengths.to(features.device())) : features;
+SpeechEmbeddings SpeechLLM::encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths,
+                                           const torch::Tensor& covered_frames) {
+  return project_encoded(run_encoder(features, feature_lengths, covered_frames));
+}
+
+EncoderOutput SpeechLLM::run_encoder(const torch::Tensor& features, const torch::Tensor& feature_lengths,
+                                     const torch::Tensor& covered_frames) {
+  const torch::Tensor given = feature_lengths.to(features.device()).to(torch::kLong);
+  // pad_30s: a row with audio is read whole (0 stays 0: a row without audio).
+  const torch::Tensor read = pad_30s_ ? torch::where(given > 0, torch::full_like(given, features.size(1)), given) : given;
+  torch::Tensor input = normalize_features_ ? normalize_per_utterance(features, read) : features;
   if (spec_augment_ && is_training()) {
     // The seed comes from torch's generator, which the trainer seeds every
     // step (as for dropout): the same masks after a resume.
     const auto seed = static_cast<uint64_t>(torch::randint(1LL << 62, {1}, torch::kLong).item<int64_t>());
-    input = data::spec_augment(input.cpu(), feature_lengths.cpu(), *spec_augment_, seed).to(input.device());
+    input = data::spec_augment(input.cpu(), read.cpu(), *spec_augment_, seed).to(input.device());
   }
-  EncoderOutput encoded = encoder_->encode(input, feature_lengths);
+  EncoderOutput encoded = encoder_->encode(input, read);
+  ++encoder_runs_;
+  torch::Tensor lengths = encoded.lengths.to(torch::kLong);
+  if (pad_30s_) {
+    // Keep the output frames that cover the audio; the rest saw only padding.
+    const torch::Tensor covered =
+        (covered_frames.defined() ? covered_frames : feature_lengths).to(lengths.device()).to(torch::kLong);
+    const int64_t factor = std::max<int64_t>(1, encoder_->downsampling());
+    lengths = torch::minimum(lengths, torch::div(covered + (factor - 1), factor, "floor"));
+  }
+  const int64_t longest = lengths.numel() > 0 ? lengths.max().item<int64_t>() : 0;
+  if (longest <= 0) return {encoded.hidden, lengths, encoded.ctc_logits};
+  auto keep = [&](const torch::Tensor& frames) -> torch::Tensor {
+    if (!frames.defined()) return frames;
+    auto cut = frames.narrow(1, 0, std::min<int64_t>(longest, frames.size(1)));
+    auto valid = torch::arange(cut.size(1), lengths.options()).unsqueeze(0) < lengths.unsqueeze(1);  // [B, T']
+    return cut.masked_fill(valid.logical_not().unsqueeze(-1), 0);
+  };
+  return {keep(encoded.hidden), lengths, keep(encoded.ctc_logits)};
+}
+
+SpeechEmbeddings SpeechLLM::project_encoded(const EncoderOutput& encoded) {
   if (!compress_by_ctc_) {
     ProjectorOutput projected = projector_->project(encoded.hidden, encoded.lengths);
     return {projected.embeddings, projected.lengths, encoded.ctc_logits, encoded.lengths, {}};

@@ -12,6 +12,7 @@
 #include "host/data/spec_augment.h"
 #include "host/graph/plan_executor.h"
 #include "jstip/config.h"
+#include "jstip/encoder.h"
 
 namespace jstip {
 class SpeechEncoder;
@@ -45,16 +46,38 @@ class SpeechLLM : public torch::nn::Module {
  public:
   explicit SpeechLLM(const host::Composition& composition, double frame_shift_seconds = 0.01);
 
-  // Runs encoder and projector once over the padded features of a batch.
-  // Features are first normalized per utterance (mean 0, variance 1 per bin
-  // over its valid frames; config `data.feature_norm: utterance`, the
-  // default, or `none`), in training and decoding alike; in training mode
-  // `speech.spec_augment` then masks frequency bands and stretches of time
-  // (host/data/spec_augment.h). With
-  // `speech.compress: ctc` the projector reads only the encoder frames where
-  // the CTC head fires (ctc_compression.h); with `speech.posterior_embedding:
-  // true` each of them also gets posterior_embeddings().
-  SpeechEmbeddings encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths);
+  // Runs encoder and projector once over the padded features of a batch:
+  // project_encoded(run_encoder(...)).
+  SpeechEmbeddings encode_speech(const torch::Tensor& features, const torch::Tensor& feature_lengths,
+                                 const torch::Tensor& covered_frames = {});
+
+  // The encoder part. Features are first normalized per utterance (mean 0,
+  // variance 1 per bin over the frames the encoder reads; config
+  // `data.feature_norm: utterance` or `none`), in training and decoding
+  // alike; in training mode `speech.spec_augment` then masks frequency bands
+  // and stretches of time (host/data/spec_augment.h).
+  // With `features.pad_30s` every row with audio is a whole 30 s window: the
+  // encoder reads all features.size(1) frames (as Whisper was trained) and
+  // only the output frames covering the audio are kept, ceil(covered /
+  // downsampling) of them (covered_frames: Batch::covered_frames; undefined:
+  // feature_lengths). The output is cut to its longest row and is zero
+  // beyond each row's length, hidden and CTC logits alike, so it does not
+  // depend on how a batch was padded (the encoder cache stores rows alone).
+  EncoderOutput run_encoder(const torch::Tensor& features, const torch::Tensor& feature_lengths,
+                            const torch::Tensor& covered_frames = {});
+
+  // The rest: with `speech.compress: ctc` the projector reads only the
+  // encoder frames where the CTC head fires (ctc_compression.h); with
+  // `speech.posterior_embedding: true` each of them also gets
+  // posterior_embeddings(). Training with the encoder cache calls this on
+  // cached encoder outputs.
+  SpeechEmbeddings project_encoded(const EncoderOutput& encoded);
+
+  bool pad_30s() const { return pad_30s_; }
+  bool normalizes_features() const { return normalize_features_; }  // data.feature_norm, resolved
+  bool spec_augment_on() const { return spec_augment_.has_value(); }
+  // How many times run_encoder has run the encoder (the encoder cache's logs and tests).
+  int64_t encoder_runs() const { return encoder_runs_; }
 
   // Plans -> one LLM input batch (see plan_executor.h).
   SplicedBatch splice_plans(const std::vector<PlannedSample>& samples, const SpeechEmbeddings& speech,
@@ -83,6 +106,8 @@ class SpeechLLM : public torch::nn::Module {
   bool compress_by_ctc_ = false;
   bool posterior_embedding_ = false;
   std::optional<data::SpecAugmentOptions> spec_augment_;  // speech.spec_augment, training only
+  bool pad_30s_ = false;     // features.pad_30s: rows are whole 30 s windows
+  int64_t encoder_runs_ = 0;
 };
 
 // speech.spec_augment (a map; {} = the defaults of SpecAugmentOptions). Errors name the key.

@@ -66,6 +66,19 @@ void fill_projector_dims(const ConfigNodePtr& projector, int64_t encoder_dim, in
     set_field(projector, "output_dim", scalar_node(std::to_string(llm_hidden), "from llm.hidden_size"));
 }
 
+// The features' bins are the encoder's input: checked when the config has a
+// `features` section (host/data/feature_extractor.h validates the rest; both
+// of its types default to 80 bins).
+void check_feature_bins(const Composition& c) {
+  if (!c.encoder || !c.config.has("features")) return;
+  const int64_t bins = c.config.get_int("features.num_bins", 80);
+  if (bins == c.encoder->input_dim()) return;
+  const std::string at = c.config.has("features.num_bins") ? "features.num_bins" : "features";
+  throw ConfigError(c.config.where(at) + ": features.num_bins is " + std::to_string(bins) + " but encoder '" +
+                    c.plugin_name("encoder") + "' takes encoder.input_dim " + std::to_string(c.encoder->input_dim()) +
+                    " feature bins (" + c.config.where("encoder") + "): make the two equal");
+}
+
 void check_dimensions(const Composition& c) {
   const std::string enc = c.plugin_name("encoder"), proj = c.plugin_name("projector"), llm = c.plugin_name("llm");
   if (c.projector->input_dim() != c.encoder->output_dim())
@@ -85,7 +98,8 @@ void check_dimensions(const Composition& c) {
 const std::vector<std::string>& known_sections() {
   static const std::vector<std::string> sections = {
       "encoder", "projector", "llm", "interleaver", "plugin_paths", "tokenizer", "data",
-      "trainer", "decode", "align", "eval", "prompt", "speech", "seed", "threads", "output_dir", "description", "device"};
+      "trainer", "decode", "align", "eval", "prompt", "speech", "features", "seed", "threads", "output_dir",
+      "description", "device"};
   return sections;
 }
 
@@ -139,6 +153,7 @@ Composition compose(const Config& input, const ComposeOptions& options) {
       c.interleaver = c.registry->create_as<Interleaver>(type, name, slot_config);
     }
   }
+  check_feature_bins(c);
   if (c.encoder && c.projector && c.llm) check_dimensions(c);
   return c;
 }

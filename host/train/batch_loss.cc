@@ -9,15 +9,43 @@
 #include "host/graph/sample_builder.h"
 #include "host/graph/speech_llm.h"
 #include "host/runtime/composition.h"
+#include "host/train/encoder_cache.h"
 #include "jstip/interleaver.h"
 #include "jstip/llm.h"
 
 namespace jstip::train {
+namespace {
+
+// The speech of the batch's audio rows: the encoder live over their features
+// (all of each 30 s window with features.pad_30s, else up to the longest
+// row), or its outputs from the cache; then the projector.
+graph::SpeechEmbeddings encode_rows(graph::SpeechLLM& model, const data::Batch& batch,
+                                    const std::vector<int64_t>& audio_rows, EncoderCache* cache,
+                                    BatchTrace* trace = nullptr) {
+  const auto device = model.llm().parameters()[0].device();
+  if (cache && !trace) return model.project_encoded(cache->encode(model, batch, audio_rows, device));
+  auto rows = torch::tensor(audio_rows, torch::kLong);
+  auto lengths = batch.feature_lengths.index_select(0, rows);
+  auto features = batch.features.index_select(0, rows);
+  if (!model.pad_30s()) features = features.slice(1, 0, lengths.max().item<int64_t>());
+  features = features.to(device);
+  lengths = lengths.to(device);
+  if (trace) {
+    trace->features = features;
+    trace->feature_lengths = lengths;
+  }
+  if (cache) return model.project_encoded(cache->encode(model, batch, audio_rows, device));
+  const torch::Tensor covered =
+      batch.covered_frames.defined() ? batch.covered_frames.index_select(0, rows).to(device) : torch::Tensor();
+  return model.encode_speech(features, lengths, covered);
+}
+
+}  // namespace
 
 // The CTC loss alone (a stage with llm_weight 0): every record with audio, its
 // whole transcript; no plans, no LLM. `loss` is the mean per target unit.
 BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const graph::CtcUnits& units,
-                        const std::string& source, const data::Batch& batch) {
+                        const std::string& source, const data::Batch& batch, EncoderCache* encoder_cache) {
   std::vector<int64_t> audio_rows;
   std::vector<std::vector<int64_t>> transcripts;
   for (size_t b = 0; b < batch.records.size(); ++b) {
@@ -36,12 +64,7 @@ BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& bui
     out.loss = torch::zeros({});
     return out;
   }
-  auto rows = torch::tensor(audio_rows, torch::kLong);
-  auto lengths = batch.feature_lengths.index_select(0, rows);
-  auto features = batch.features.index_select(0, rows)
-                      .slice(1, 0, lengths.max().item<int64_t>())
-                      .to(model.llm().parameters()[0].device());
-  graph::SpeechEmbeddings speech = model.encode_speech(features, lengths.to(features.device()));
+  graph::SpeechEmbeddings speech = encode_rows(model, batch, audio_rows, encoder_cache);
   graph::CtcLossSum ctc = graph::ctc_loss_sum(speech, transcripts);
   out.ctc_sum = ctc.sum;
   out.ctc_targets = ctc.targets;
@@ -54,7 +77,7 @@ BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& bui
 BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
                      const std::string& strategy, const std::string& source, const data::Batch& batch,
                      std::mt19937_64& rng, LossMode mode, BatchTrace* trace) {
-  if (!mode.llm) return ctc_only_loss(model, builder, *mode.ctc, source, batch);
+  if (!mode.llm) return ctc_only_loss(model, builder, *mode.ctc, source, batch, mode.encoder_cache);
   const auto count = batch.records.size();
   std::vector<PlanInput> inputs(count);
   std::vector<Plan> plans(count);
@@ -75,17 +98,10 @@ BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builde
   graph::SpeechEmbeddings speech;
   std::vector<int64_t> audio_row_of(count, -1);
   if (!audio_rows.empty()) {
-    auto rows = torch::tensor(audio_rows, torch::kLong);
-    auto lengths = batch.feature_lengths.index_select(0, rows);
-    const int64_t longest = lengths.max().item<int64_t>();
-    if (lengths.min().item<int64_t>() <= 0)
+    if (batch.feature_lengths.index_select(0, torch::tensor(audio_rows, torch::kLong)).min().item<int64_t>() <= 0)
       throw std::invalid_argument("source '" + source + "': a record with a speech span has no audio frames");
-    auto features = batch.features.index_select(0, rows).slice(1, 0, longest).to(model.llm().parameters()[0].device());
-    lengths = lengths.to(features.device());
-    speech = model.encode_speech(features, lengths);
+    speech = encode_rows(model, batch, audio_rows, mode.encoder_cache, trace);
     if (trace) {
-      trace->features = features;
-      trace->feature_lengths = lengths;
       trace->speech_lengths = speech.lengths;
       trace->speech_time = speech.embeddings.size(1);
     }

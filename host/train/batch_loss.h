@@ -27,6 +27,8 @@ class CtcUnits;
 
 namespace jstip::train {
 
+class EncoderCache;
+
 struct BatchLoss {
   torch::Tensor loss;
   int64_t targets = 0;
@@ -36,17 +38,21 @@ struct BatchLoss {
   int64_t ctc_targets = 0;
 };
 
-// Which losses a micro-batch computes: the LLM's, the CTC head's, or both.
+// Which losses a micro-batch computes: the LLM's, the CTC head's, or both;
+// and where the encoder's outputs come from.
 struct LossMode {
   bool llm = true;
   const graph::CtcUnits* ctc = nullptr;  // null: no CTC loss
+  // Set (a frozen encoder, encoder_cache.h): the audio rows' encoder outputs
+  // are read from the cache, the missing ones encoded once and stored.
+  EncoderCache* encoder_cache = nullptr;
 };
 
 // What a micro-batch fed the models, for tools that replay its shapes
 // (the Python peer of the performance suite). Filled only when asked for.
 struct BatchTrace {
   std::vector<int64_t> audio_rows;                // batch rows whose plan has speech
-  torch::Tensor features, feature_lengths;        // encoder input of those rows
+  torch::Tensor features, feature_lengths;        // encoder input of those rows (also when the cache served them)
   torch::Tensor speech_lengths;                   // projected (compressed) speech vectors per audio row
   int64_t speech_time = 0;                        // padded length of the projected speech
   std::vector<std::vector<int64_t>> transcripts;  // CTC targets per audio row (empty without CTC)
@@ -56,7 +62,7 @@ struct BatchTrace {
 // The CTC loss alone (a stage with llm_weight 0): every record with audio, its
 // whole transcript; no plans, no LLM. `loss` is the mean per target unit.
 BatchLoss ctc_only_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const graph::CtcUnits& units,
-                        const std::string& source, const data::Batch& batch);
+                        const std::string& source, const data::Batch& batch, EncoderCache* encoder_cache = nullptr);
 
 BatchLoss batch_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, const Interleaver& interleaver,
                      const std::string& strategy, const std::string& source, const data::Batch& batch,

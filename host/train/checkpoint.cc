@@ -10,6 +10,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "host/train/checkpoint_sources.h"
+#include "host/train/tensor_hash.h"
 #include "jstip/nn/state_dict.h"
 #include "jstip/safetensors.h"
 
@@ -48,15 +50,82 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-safetensors::TensorMap model_tensors(torch::nn::Module& model) {
-  safetensors::TensorMap tensors;
-  for (const auto& p : model.named_parameters()) tensors[p.key()] = p.value().detach();
-  for (const auto& b : model.named_buffers()) tensors[b.key()] = b.value().detach();
-  return tensors;
-}
-
 std::string state_key(const torch::Tensor& parameter) {
   return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
+// What this checkpoint takes from outside: per pretrained slot, the weights
+// that still equal the file's (never stepped by the optimizer, same hash as
+// loaded) when they are at least half of the slot's bytes; else nothing.
+CheckpointManifest manifest_of(const CheckpointSources& sources, torch::nn::Module& model,
+                               torch::optim::AdamW* optimizer) {
+  CheckpointManifest manifest;
+  if (!sources.tokenizer_folder.empty()) manifest.tokenizer = sources.tokenizer;
+  manifest.chat_template = sources.chat_template;
+  auto children = model.named_children();
+  for (const SlotBase& base : sources.bases) {
+    SlotSource slot;
+    slot.slot = base.slot;
+    slot.pretrained = base.pretrained;
+    slot.architecture_in_config = base.architecture_in_config;
+    int64_t slot_bytes = 0, unchanged_bytes = 0;
+    std::map<std::string, uint64_t> unchanged;
+    for (const auto& p : children[base.slot]->named_parameters()) {
+      const int64_t bytes = p.value().numel() * static_cast<int64_t>(p.value().element_size());
+      slot_bytes += bytes;
+      const std::string name = base.slot + "." + p.key();
+      auto loaded = base.tensor_hashes.find(name);
+      if (loaded == base.tensor_hashes.end()) continue;  // added since loading (LoRA adapters)
+      if (optimizer && optimizer->state().count(state_key(p.value()))) continue;  // stepped
+      if (tensor_hash(p.value()) != loaded->second) continue;  // changed otherwise (a LoRA merged into it)
+      unchanged[name] = loaded->second;
+      unchanged_bytes += bytes;
+    }
+    if (!unchanged.empty() && 2 * unchanged_bytes >= slot_bytes) {
+      slot.weights_inside = false;
+      slot.omitted = std::move(unchanged);
+    }
+    manifest.slots.push_back(std::move(slot));
+  }
+  return manifest;
+}
+
+// `to` mirrors `from`, its files hard-linked (copied where links fail, e.g. across file systems).
+void link_folder(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const auto& entry : fs::recursive_directory_iterator(from)) {
+    const fs::path target = to / fs::relative(entry.path(), from);
+    if (entry.is_directory()) {
+      fs::create_directories(target);
+      continue;
+    }
+    std::error_code ec;
+    fs::create_hard_link(entry.path(), target, ec);
+    if (ec) fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
+  }
+}
+
+// The tensors `manifest` left to pretrained files, taken from `model` (composed
+// with those files) after checking each still has the hash it had when training started.
+void add_omitted_tensors(const CheckpointManifest& manifest, torch::nn::Module& model, const fs::path& dir,
+                         safetensors::TensorMap* tensors) {
+  const std::string weights = (dir / "model.safetensors").string();
+  auto parameters = model.named_parameters();
+  for (const SlotSource& slot : manifest.slots)
+    for (const auto& [name, hash] : slot.omitted) {
+      const torch::Tensor* p = parameters.find(name);
+      if (!p)
+        throw std::runtime_error((dir / kSourcesFile).string() + " leaves '" + name + "' to " + slot.pretrained.key +
+                                 ", but this model has no such tensor (a different composition)");
+      if (tensors->count(name))
+        throw std::runtime_error(weights + " holds '" + name + "', which " + kSourcesFile + " says it leaves out");
+      if (tensor_hash(*p) != hash)
+        throw std::runtime_error(
+            weights + " leaves '" + name + "' to " + slot.pretrained.key + " = " + slot.pretrained.path +
+            ", but the model built now has other values for it than training started from: the file differs from "
+            "the one recorded in " + kSourcesFile + ", or the slot was built another way (its options, dtype, plugin)");
+      (*tensors)[name] = p->detach();
+    }
 }
 
 safetensors::TensorMap optimizer_tensors(torch::nn::Module& model, torch::optim::AdamW& optimizer) {
@@ -106,7 +175,16 @@ std::string save_checkpoint(const std::string& checkpoint_root, int64_t step, to
     if (entry.path().filename().string().find(".tmp-") != std::string::npos) fs::remove_all(entry.path());
   try {
     fs::create_directories(tmp_dir);
-    safetensors::save_file((tmp_dir / "model.safetensors").string(), model_tensors(model));
+    safetensors::TensorMap tensors = checkpoint_tensors(model);
+    if (content.sources) {
+      const CheckpointManifest manifest = manifest_of(*content.sources, model, optimizer);
+      for (const SlotSource& slot : manifest.slots)
+        for (const auto& omitted : slot.omitted) tensors.erase(omitted.first);
+      if (!content.sources->tokenizer_folder.empty())
+        link_folder(content.sources->tokenizer_folder, tmp_dir / kTokenizerFolder);
+      write_json_file((tmp_dir / kSourcesFile).string(), to_json(manifest));
+    }
+    safetensors::save_file((tmp_dir / "model.safetensors").string(), tensors);
     if (optimizer)
       safetensors::save_file((tmp_dir / "optimizer.safetensors").string(), optimizer_tensors(model, *optimizer));
     write_json_file((tmp_dir / "trainer_state.json").string(), content.trainer_state);
@@ -127,6 +205,7 @@ CheckpointContent load_checkpoint(const std::string& folder, torch::nn::Module& 
                                   torch::optim::AdamW* optimizer) {
   const fs::path dir(folder);
   auto tensors = safetensors::load_file((dir / "model.safetensors").string());
+  if (const auto manifest = read_manifest(folder)) add_omitted_tensors(*manifest, model, dir, &tensors);
   auto unexpected = jstip::nn::load_tensors(model, tensors, (dir / "model.safetensors").string());
   if (!unexpected.empty()) {
     std::string names;
@@ -140,6 +219,13 @@ CheckpointContent load_checkpoint(const std::string& folder, torch::nn::Module& 
   content.trainer_state = read_json_file((dir / "trainer_state.json").string());
   content.config_yaml = read_text(dir / "config.yaml");
   return content;
+}
+
+safetensors::TensorMap checkpoint_tensors(torch::nn::Module& model) {
+  safetensors::TensorMap tensors;
+  for (const auto& p : model.named_parameters()) tensors[p.key()] = p.value().detach();
+  for (const auto& b : model.named_buffers()) tensors[b.key()] = b.value().detach();
+  return tensors;
 }
 
 std::string resolve_checkpoint(const std::string& path) {

@@ -1,10 +1,17 @@
 // Training checkpoints: a folder per step,
 //
 //   <run>/checkpoints/step-000120/
-//     model.safetensors      every parameter and buffer of the speech-LLM
+//     model.safetensors      every parameter and buffer of the speech-LLM, but
+//                            the frozen weights of a slot built from a pretrained
+//                            file when they are most of it (sources.json)
 //     optimizer.safetensors  AdamW moments and step counts, by parameter name
 //     trainer_state.json     step, stage, RNG states, data positions, metrics
-//     config.yaml            the resolved config (decoding rebuilds the graph from it)
+//     config.yaml            the resolved config (decoding rebuilds the graph from it),
+//                            with the sizes a pretrained file gave a slot
+//     tokenizer/             the run's tokenizer (hard links to <run>/tokenizer/)
+//     sources.json           the tokenizer copy, the pretrained files the
+//                            checkpoint depends on and the tensors it left to
+//                            them (checkpoint_sources.h)
 //
 // Folders are written under a temporary name and renamed into place, so a
 // kill or a full disk leaves the previous checkpoints untouched; `latest`
@@ -18,12 +25,18 @@
 #include <vector>
 
 #include "jstip/json.h"
+#include "jstip/safetensors.h"
 
 namespace jstip::train {
+
+struct CheckpointSources;
 
 struct CheckpointContent {
   Json trainer_state;       // caller-defined; must hold "step"
   std::string config_yaml;  // resolved config
+  // Saving: the run's tokenizer copy and pretrained bases; null writes every
+  // tensor and no tokenizer/ or sources.json.
+  const CheckpointSources* sources = nullptr;
 };
 
 // Writes a checkpoint folder for `step` under `checkpoint_root` atomically and
@@ -33,8 +46,14 @@ std::string save_checkpoint(const std::string& checkpoint_root, int64_t step, to
 
 // Loads weights (and optimizer state when given) from a checkpoint folder;
 // errors name the folder and the tensor. Returns the trainer state and config.
+// The tensors sources.json says were left to a pretrained file must already
+// be in `model` (composed with that file) with the recorded hashes; a
+// difference is an error naming the tensor and the file.
 CheckpointContent load_checkpoint(const std::string& folder, torch::nn::Module& model,
                                   torch::optim::AdamW* optimizer);
+
+// Every parameter and buffer of `model` by name, as a full checkpoint holds them.
+safetensors::TensorMap checkpoint_tensors(torch::nn::Module& model);
 
 // The folder `latest` points to, or "" when there is none. Accepts a run
 // folder, a checkpoints folder or a checkpoint folder.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "host/data/feature_extractor.h"
 #include "host/runtime/plugin_registry.h"
 #include "jstip/interleaver.h"
 
@@ -43,6 +44,7 @@ DataMixture::DataMixture(const Config& config, const host::PluginRegistry& regis
                          int rank, int world_size) {
   if (!config.has("data.sources")) throw ConfigError(config.where() + ": missing 'data.sources' (a list)");
   Config data_section = config.child("data");
+  const data::FeatureOptions features = data::features_options(config);  // the top-level `features` section
   const uint64_t seed = static_cast<uint64_t>(config.get_int("seed", 0));
   uint64_t index = 0;
   for (const Config& source_config : data_section.list("sources")) {
@@ -63,7 +65,9 @@ DataMixture::DataMixture(const Config& config, const host::PluginRegistry& regis
     }
     auto shards = expand_shards(source_config.get_string_list("shards"), source_config.where("shards"));
     // Each source shuffles with its own seed, so adding a source does not reorder the others.
-    source.loader = std::make_unique<data::Loader>(shards, loader_options(data_section, seed + 1000 * index, rank, world_size));
+    auto options = loader_options(data_section, seed + 1000 * index, rank, world_size);
+    options.features = features;
+    source.loader = std::make_unique<data::Loader>(shards, options);
     if (source.loader->num_records() == 0) throw ConfigError(source_config.where() + ": source '" + source.name + "' has no records");
     sources_.push_back(std::move(source));
     ++index;
@@ -72,6 +76,7 @@ DataMixture::DataMixture(const Config& config, const host::PluginRegistry& regis
     Config dev = data_section.child("dev");
     auto options = loader_options(data_section, seed, 0, 1);
     options.shuffle = false;
+    options.features = features;
     dev_ = std::make_unique<data::Loader>(expand_shards(dev.get_string_list("shards"), dev.where("shards")), options);
   }
 }

@@ -45,6 +45,9 @@ struct DataSource {
 // Expands shell globs; a pattern matching nothing is an error naming it and `where`.
 std::vector<std::string> expand_shards(const std::vector<std::string>& patterns, const std::string& where);
 
+// The `data` section's batching options. Features stay kaldi_fbank's defaults:
+// set `features` from the whole config with data::features_options(config)
+// (DataMixture does).
 data::LoaderOptions loader_options(const Config& data_section, uint64_t seed, int rank, int world_size);
 
 class DataMixture {

@@ -10,7 +10,8 @@ namespace {
 const std::set<std::string> kTrainerKeys = {"lr", "min_lr_ratio", "warmup_steps", "schedule", "weight_decay",
                                             "grad_clip", "accumulate", "log_every", "save_every", "keep_last",
                                             "eval_every", "max_dev_batches", "dist_timeout_s", "precision",
-                                            "export_llm", "ctc_weight", "ctc_units", "llm_weight", "stages"};
+                                            "export_llm", "ctc_weight", "ctc_units", "llm_weight", "stages",
+                                            "encoder_cache"};
 const std::set<std::string> kStageKeys = {"name", "steps", "lr", "min_lr_ratio", "warmup_steps", "schedule",
                                           "weight_decay", "grad_clip", "accumulate", "ctc_weight", "llm_weight",
                                           "sources", "freeze", "lora"};

@@ -23,8 +23,10 @@
 #include "host/train/autocast.h"
 #include "host/train/batch_loss.h"
 #include "host/train/checkpoint.h"
+#include "host/train/checkpoint_sources.h"
 #include "host/train/data_mixture.h"
 #include "host/train/distributed.h"
+#include "host/train/encoder_cache.h"
 #include "host/train/metrics_log.h"
 #include "host/train/tensorboard_writer.h"
 #include "host/train/stage_setup.h"
@@ -102,6 +104,8 @@ DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, c
                  data::Loader& loader, int64_t max_batches, LossMode mode) {
   torch::NoGradGuard no_grad;
   model.eval();
+  const EncoderCacheStats cache_before = mode.encoder_cache ? mode.encoder_cache->stats() : EncoderCacheStats{};
+  const int64_t encoder_runs_before = model.encoder_runs();
   std::mt19937_64 rng(0);
   double sum = 0, mismatched_sum = 0;
   int64_t targets = 0, mismatched_targets = 0;
@@ -115,6 +119,11 @@ DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, c
     data::Batch swapped = batch;
     swapped.features = batch.features.roll(1, 0);
     swapped.feature_lengths = batch.feature_lengths.roll(1, 0);
+    if (batch.covered_frames.defined()) swapped.covered_frames = batch.covered_frames.roll(1, 0);
+    // The rows' record identities move with their features (the encoder cache reads by them).
+    if (!swapped.shards.empty()) std::rotate(swapped.shards.begin(), swapped.shards.end() - 1, swapped.shards.end());
+    if (!swapped.record_indices.empty())
+      std::rotate(swapped.record_indices.begin(), swapped.record_indices.end() - 1, swapped.record_indices.end());
     BatchLoss m = batch_loss(model, builder, asr, "asr", "dev", swapped, rng, mode);
     mismatched_sum += m.loss.item<double>() * static_cast<double>(m.targets);
     mismatched_targets += m.targets;
@@ -122,6 +131,11 @@ DevLoss dev_loss(graph::SpeechLLM& model, const graph::SampleBuilder& builder, c
   while (loader.next(&batch)) {
   }  // drain, so the loader is idle
   model.train();
+  if (mode.encoder_cache) {
+    const EncoderCacheStats counts = mode.encoder_cache->stats() - cache_before;
+    spdlog::info("encoder cache (dev): {} hits, {} misses, {} encoder calls", counts.hits, counts.misses,
+                 model.encoder_runs() - encoder_runs_before);
+  }
   DevLoss out;
   if (targets > 0) out.loss = sum / static_cast<double>(targets);
   if (mismatched_targets > 0) out.mismatched = mismatched_sum / static_cast<double>(mismatched_targets);
@@ -183,6 +197,10 @@ TrainSummary train(const TrainRequest& request) {
                       std::to_string(model->llm().vocab_size()));
   const data::TokenizerFingerprint tokenizer_fingerprint =
       data::fingerprint_tokenizer(tokenizer_path, tokenizer->vocab_size());
+  // What each checkpoint carries besides its weights (checkpoint_sources.h): the tokenizer copy, the
+  // pretrained files and their weights' hashes as loaded, the config with their sizes. Rank 0 saves.
+  const CheckpointSources sources =
+      lead ? prepare_checkpoint_sources(*model, config, options.output_dir) : CheckpointSources{config};
   graph::SampleBuilder builder(tokenizer, graph::PromptDefinition::from_config(config));
   const graph::CtcUnits ctc_units = graph::CtcUnits::from_config(config);
   // The dev loss is the LLM's, or the CTC head's in a run that never trains the LLM (a CTC aligner).
@@ -230,7 +248,7 @@ TrainSummary train(const TrainRequest& request) {
     if (const Json* positions = s.find("data_positions")) mixture.restore(*positions);
     spdlog::info("resumed from {} at step {}", folder, state.step);
   } else if (lead) {
-    std::ofstream(run_dir / "config.yaml") << host::dump_yaml(config.node());
+    std::ofstream(run_dir / "config.yaml") << host::dump_yaml(sources.config.node());
   }
 
   TrainSummary summary;
@@ -238,7 +256,7 @@ TrainSummary train(const TrainRequest& request) {
                  lead && !request.quiet);
   std::unique_ptr<TensorBoardWriter> tensorboard;
   if (lead) tensorboard = std::make_unique<TensorBoardWriter>((run_dir / "tb").string());
-  const std::string config_yaml = host::dump_yaml(config.node());
+  const std::string config_yaml = host::dump_yaml(sources.config.node());
   model->train();
   double data_wait = 0, total_time = 0;
 
@@ -260,8 +278,8 @@ TrainSummary train(const TrainRequest& request) {
   };
   auto save = [&](double dev) {
     if (!lead) return;
-    const std::string folder =
-        save_checkpoint(checkpoint_root, state.step, *model, &optimizer, {checkpoint_state(dev), config_yaml});
+    const std::string folder = save_checkpoint(checkpoint_root, state.step, *model, &optimizer,
+                                               {checkpoint_state(dev), config_yaml, &sources});
     if (dev >= 0 && dev < state.best_dev_loss) {
       state.best_dev_loss = dev;
       state.best_checkpoint = folder;
@@ -272,6 +290,8 @@ TrainSummary train(const TrainRequest& request) {
     summary.last_checkpoint = folder;
   };
 
+  std::shared_ptr<EncoderCache> encoder_cache;  // while the encoder is frozen (encoder_cache.h)
+  EncoderCacheEpochLog cache_epochs;
   for (; state.stage < static_cast<int64_t>(options.stages.size()); ++state.stage, state.stage_step = 0) {
     const StageOptions& stage = options.stages[state.stage];
     if (!resumed_mid_stage) add_to_optimizer(optimizer, enter_stage(*model, stage));
@@ -282,10 +302,16 @@ TrainSummary train(const TrainRequest& request) {
     LossMode loss_mode;
     loss_mode.llm = stage.llm_weight > 0;
     loss_mode.ctc = stage.ctc_weight > 0 ? &ctc_units : nullptr;
+    const StageEncoderCache stage_cache = encoder_cache_for_stage(*model, config, stage.name, encoder_cache);
+    encoder_cache = stage_cache.cache;
+    loss_mode.encoder_cache = stage_cache.for_training ? encoder_cache.get() : nullptr;
+    dev_mode.encoder_cache = encoder_cache.get();
 
     while (state.stage_step < stage.steps) {
       if (request.stop_after >= 0 && state.step >= request.stop_after) {
         log.finish();
+        cache_epochs.finish();
+        summary.encoder_cache_epochs = cache_epochs.epochs();
         check_ranks_agree();
         summary.steps = state.step;
         return summary;
@@ -314,11 +340,16 @@ TrainSummary train(const TrainRequest& request) {
         DataSource& source = mixture.next(rng_data, source_weights, &batch);
         data_wait += std::chrono::duration<double>(Clock::now() - wait_start).count();
         BatchLoss b;
+        const EncoderCacheStats cache_before = loss_mode.encoder_cache ? loss_mode.encoder_cache->stats() : EncoderCacheStats{};
+        const int64_t encoder_runs_before = model->encoder_runs();
         {
           AutocastScope autocast(options.precision == "bf16", device.is_cuda());
           b = batch_loss(*model, builder, *source.interleaver, source.strategy, source.name, batch, rng_plan,
                          loss_mode);
         }
+        if (loss_mode.encoder_cache)
+          cache_epochs.add(source.name, source.epoch, loss_mode.encoder_cache->stats() - cache_before,
+                           model->encoder_runs() - encoder_runs_before);
         // Gradients of *summed* token losses, divided once by the number of
         // targets in the whole step (all micro-batches, all ranks): every
         // target token weighs the same, so N ranks x 1 micro-batch equals
@@ -454,6 +485,8 @@ TrainSummary train(const TrainRequest& request) {
     }
   }
   log.finish();
+  cache_epochs.finish();
+  summary.encoder_cache_epochs = cache_epochs.epochs();
   check_ranks_agree();
   if (lead && !options.export_llm.empty()) {
     model->llm().save_pretrained(options.export_llm);

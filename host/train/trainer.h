@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "host/train/encoder_cache.h"
 #include "jstip/config.h"
 
 namespace jstip::train {
@@ -24,6 +25,8 @@ struct TrainSummary {
   std::string last_checkpoint;
   double last_dev_loss = -1;
   double data_wait_share = 0;  // share of training time spent waiting for batches
+  // The encoder cache's counts per source epoch, in the order the epochs ended (encoder_cache.h).
+  std::vector<EncoderCacheEpoch> encoder_cache_epochs;
 };
 
 struct TrainRequest {

@@ -7,6 +7,7 @@
 
 #include "jstip/json.h"
 #include "jstip/safetensors.h"
+#include "jstip/weights/ctranslate2.h"
 #include "jstip/weights/gguf.h"
 #include "safetensors_index.h"
 
@@ -120,14 +121,19 @@ std::unique_ptr<TensorSource> open_tensor_source(const std::string& path) {
     if (fs::exists(fs::path(path) / "model.safetensors", ec) ||
         fs::exists(fs::path(path) / "model.safetensors.index.json", ec))
       return std::make_unique<SafetensorsSource>(path);
+    if (fs::exists(fs::path(path) / "model.bin", ec)) return std::make_unique<ctranslate2::ModelBin>(path);
     throw WeightsError("'" + path +
                        "': a weights folder needs model.safetensors or model.safetensors.index.json "
-                       "(expected a .gguf file, a .safetensors file or a Hugging Face folder)");
+                       "(Hugging Face) or model.bin (CTranslate2) (expected a .gguf file, a .safetensors "
+                       "file, a CTranslate2 model.bin, or a folder holding one of those)");
   }
   if (!fs::exists(path, ec)) throw WeightsError("'" + path + "': no such file or folder");
   if (ends_with(path, ".gguf")) return std::make_unique<gguf::GgufFile>(path);
   if (ends_with(path, ".safetensors")) return std::make_unique<SafetensorsSource>(path);
-  throw WeightsError("'" + path + "': expected a .gguf file, a .safetensors file or a Hugging Face folder");
+  if (fs::path(path).filename() == "model.bin") return std::make_unique<ctranslate2::ModelBin>(path);
+  throw WeightsError("'" + path +
+                     "': expected a .gguf file, a .safetensors file, a CTranslate2 model.bin, or a folder "
+                     "holding Hugging Face weights (model.safetensors or an index) or a model.bin");
 }
 
 }  // namespace jstip::weights

@@ -82,20 +82,23 @@ diff full.losses halves.losses || fail "the resumed run's losses differ from the
 echo "losses (4 steps, equal after resume): $(tr '\n' ' ' < full.losses)"
 
 "$source_dir/.venv/bin/python" - "$work/full/checkpoints/step-00000004" "$gguf" <<'PY' || fail "checkpoint contents"
-import sys
+import json, os, sys
 import numpy as np
-from gguf import GGUFReader
 from safetensors.numpy import load_file
 folder, gguf = sys.argv[1], sys.argv[2]
 tensors = load_file(folder + "/model.safetensors")
 lora = [k for k in tensors if "lora_" in k]
 assert len(lora) == 2 * 2 * 30, f"expected 120 LoRA tensors (q, v; A, B; 30 layers), got {len(lora)}"
 assert any(np.abs(tensors[k]).max() > 0 for k in lora if "lora_B" in k), "no LoRA B matrix moved from zero"
-# A frozen weight equals the file's: the final norm (F32 in the GGUF).
-norm = next(k for k in tensors if k.endswith("llm.model.norm.weight") or k.endswith("model.norm.weight"))
-ref = next(t for t in GGUFReader(gguf).tensors if t.name == "output_norm.weight")
-assert np.array_equal(tensors[norm], np.asarray(ref.data, dtype=np.float32)), "the frozen LLM moved"
-print(f"checkpoint: {len(lora)} LoRA tensors, frozen norm equal to the GGUF's")
+# The frozen LLM stays in its file: model.safetensors leaves it out, sources.json
+# names the file and the tensors with the hashes loading checks them against.
+assert not [k for k in tensors if k.startswith("llm.") and "lora_" not in k], "frozen LLM weights were stored"
+slot = json.load(open(folder + "/sources.json"))["slots"]["llm"]
+assert slot["weights"] == "outside" and slot["pretrained"]["path"] == os.path.abspath(gguf), slot["pretrained"]
+assert slot["pretrained"]["files"][0]["size"] == os.path.getsize(gguf)
+assert "llm.model.norm.weight" in slot["omitted"] and len(slot["omitted"]) == 272, len(slot["omitted"])
+size = os.path.getsize(folder + "/model.safetensors")
+print(f"checkpoint: {len(lora)} LoRA tensors, the frozen LLM left to {gguf}; model.safetensors {size / 2**20:.1f} MiB")
 PY
 
 "$jstip" decode full --data 'shards/*.shard' --out text_in --input text --batch 4 decode.max_tokens_cap=24 \

@@ -113,8 +113,10 @@ TEST(TensorSource, RefusesWhatItCannotOpenSayingWhatWasExpected) {
   expect_error((dir / "empty").string(), "no such file or folder");
   fs::create_directories(dir / "empty");
   expect_error((dir / "empty").string(), "model.safetensors or model.safetensors.index.json");
-  std::ofstream(dir / "model.bin") << "x";
-  expect_error((dir / "model.bin").string(), "expected a .gguf file, a .safetensors file or a Hugging Face folder");
+  std::ofstream(dir / "model.bin") << "x";  // a CTranslate2 file by its name: its reader refuses it
+  expect_error((dir / "model.bin").string(), "header binary version: needs 4 bytes");
+  std::ofstream(dir / "weights.bin") << "x";
+  expect_error((dir / "weights.bin").string(), "expected a .gguf file, a .safetensors file, a CTranslate2 model.bin");
 
   // A broken safetensors file: the safetensors reader's error, as a WeightsError.
   std::ofstream(dir / "bad.safetensors") << "12345678";

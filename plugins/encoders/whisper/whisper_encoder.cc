@@ -8,7 +8,8 @@
 
 #include "jstip/json.h"
 #include "jstip/nn/state_dict.h"
-#include "jstip/safetensors.h"
+#include "jstip/weights/tensor_source.h"
+#include "jstip/weights/whisper_ct2.h"
 #include "layers/attention.h"
 #include "layers/encoder_common.h"
 #include "layers/masks.h"
@@ -28,7 +29,25 @@ torch::Tensor whisper_sinusoids(int64_t length, int64_t channels) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
+WhisperConfig config_of(const weights::WhisperSizes& s) {
+  WhisperConfig c;
+  c.input_dim = s.num_mel_bins;
+  c.d_model = s.d_model;
+  c.num_layers = s.encoder_layers;
+  c.num_heads = s.encoder_attention_heads;
+  c.ffn_dim = s.encoder_ffn_dim;
+  c.max_positions = s.max_source_positions;
+  return c;
+}
+
 }  // namespace
+
+std::shared_ptr<const weights::TensorSource> WhisperEncoder::open_pretrained(const std::string& directory) {
+  if (!std::filesystem::exists(std::filesystem::path(directory) / "model.bin"))
+    return weights::open_tensor_source(directory);  // Hugging Face: config.json + safetensors
+  std::shared_ptr<const weights::TensorSource> ct2 = weights::open_tensor_source(directory);
+  return std::make_shared<weights::WhisperCt2AsHf>(ct2);
+}
 
 WhisperConvImpl::WhisperConvImpl(int64_t in, int64_t out, int64_t stride) : stride_(stride) {
   weight = register_parameter("weight", torch::empty({out, in, 3}));
@@ -99,9 +118,12 @@ WhisperConfig WhisperEncoder::config_from_hf(const std::string& path) {
 }
 
 WhisperEncoder::WhisperEncoder(const Config& options) : dropout_(options.get_double("dropout", 0.0)) {
-  std::string pretrained = options.get_string("pretrained", "");
+  const std::string pretrained = options.get_string("pretrained", "");
+  std::shared_ptr<const weights::TensorSource> source;
   if (!pretrained.empty()) {
-    config_ = config_from_hf((std::filesystem::path(pretrained) / "config.json").string());
+    source = open_pretrained(pretrained);
+    if (const auto* ct2 = dynamic_cast<const weights::WhisperCt2AsHf*>(source.get())) config_ = config_of(ct2->sizes());
+    else config_ = config_from_hf((std::filesystem::path(pretrained) / "config.json").string());
   } else {
     config_.input_dim = layers::positive_option(options.get_int("input_dim", 80), "input_dim", "whisper");
     config_.d_model = layers::positive_option(options.get_int("d_model", 384), "d_model", "whisper");
@@ -126,20 +148,22 @@ WhisperEncoder::WhisperEncoder(const Config& options) : dropout_(options.get_dou
   layer_norm = register_module("layer_norm", layer_norm_of(config_.d_model));
   int64_t ctc_vocab = options.get_int("ctc_vocab", 0);
   if (ctc_vocab > 0) ctc_head = register_module("ctc_head", jstip::nn::LoraLinear(config_.d_model, ctc_vocab));
-  if (!pretrained.empty()) load_pretrained(pretrained);
+  if (source) load_pretrained(*source);
 }
 
-void WhisperEncoder::load_pretrained(const std::string& directory) {
+void WhisperEncoder::load_pretrained(const weights::TensorSource& source) {
   jstip::nn::TensorMap encoder;
-  for (auto& [name, tensor] : safetensors::load_directory(directory)) {
+  for (const auto& entry : source.entries()) {
     for (const char* prefix : {"model.encoder.", "encoder."})
-      if (starts_with(name, prefix)) encoder[name.substr(std::string(prefix).size())] = tensor;
+      if (starts_with(entry.name, prefix))
+        encoder[entry.name.substr(std::string(prefix).size())] = source.read(entry.name, torch::kFloat32);
   }
-  if (encoder.empty()) throw std::runtime_error("whisper: '" + directory + "' holds no model.encoder.* tensors");
+  const std::string& where = source.path();
+  if (encoder.empty()) throw std::runtime_error("whisper: '" + where + "' holds no model.encoder.* tensors");
   // The CTC head is ours, not Whisper's: it keeps its initialisation.
-  auto unused = jstip::nn::load_tensors(*this, encoder, "'" + directory + "' (model.encoder.*)", {"^ctc_head\\."});
+  auto unused = jstip::nn::load_tensors(*this, encoder, "'" + where + "' (model.encoder.*)", {"^ctc_head\\."});
   if (!unused.empty())
-    throw std::runtime_error("whisper: '" + directory + "' has tensor 'model.encoder." + unused.front() +
+    throw std::runtime_error("whisper: '" + where + "' has tensor 'model.encoder." + unused.front() +
                              "' that this encoder does not have");
 }
 

@@ -1,7 +1,11 @@
 // The `whisper` encoder plugin: Whisper's audio encoder (two 1-D convolutions,
 // the second with stride 2, GELU, learned/sinusoidal positions, pre-norm
-// layers), importing Hugging Face Whisper checkpoints (model.encoder.*).
-// Unlike Whisper it masks padding, so inputs need not be padded to 30 s.
+// layers), importing Whisper from a Hugging Face folder (model.encoder.*) or
+// a CTranslate2 one (model.bin, as faster-whisper ships it; the position
+// table comes from the file, stored in f16, not recomputed).
+// Unlike Whisper it masks padding within a batch, so inputs need not be padded
+// to 30 s; with `features.pad_30s` every row is the full window, as Whisper
+// was trained (docs/models.md, "Padding to 30 s").
 #pragma once
 
 #include <torch/nn/modules/container/modulelist.h>
@@ -12,12 +16,13 @@
 #include "jstip/encoder.h"
 #include "jstip/nn/lora_linear.h"
 #include "jstip/options.h"
+#include "jstip/weights/tensor_source.h"
 
 namespace jstip::whisper {
 
 inline constexpr jstip_option_desc kWhisperOptions[] = {
     {"pretrained", JSTIP_OPT_STRING, "\"\"",
-     "Hugging Face Whisper directory (config.json + safetensors); encoder weights only, its config overrides sizes"},
+     "Whisper folder: Hugging Face (config.json + safetensors) or CTranslate2 (model.bin); encoder weights only, its sizes override the options"},
     {"input_dim", JSTIP_OPT_INT, "80", "mel bins (HF num_mel_bins)"},
     {"d_model", JSTIP_OPT_INT, "384", "model width"},
     {"num_layers", JSTIP_OPT_INT, "4", "encoder layers (HF encoder_layers)"},
@@ -80,8 +85,10 @@ class WhisperEncoder : public SpeechEncoder {
   int64_t downsampling() const override { return 2; }
 
   static WhisperConfig config_from_hf(const std::string& config_json_path);
-  // Loads model.encoder.* (or encoder.*) tensors of an HF Whisper checkpoint; decoder tensors are ignored.
-  void load_pretrained(const std::string& directory);
+  // A Hugging Face Whisper folder as is, a CTranslate2 one (model.bin) under Hugging Face names.
+  static std::shared_ptr<const weights::TensorSource> open_pretrained(const std::string& directory);
+  // Loads the model.encoder.* (or encoder.*) tensors; decoder tensors are ignored.
+  void load_pretrained(const weights::TensorSource& source);
 
   WhisperConv conv1{nullptr}, conv2{nullptr};
   torch::nn::Embedding embed_positions{nullptr};

@@ -1,6 +1,6 @@
 // Weight sources: one interface over every checkpoint format jstip reads
-// (safetensors files and Hugging Face folders, GGUF files, later CTranslate2
-// model.bin). A source lists tensor names with their stored shape and type,
+// (safetensors files and Hugging Face folders, GGUF files, CTranslate2
+// model.bin files and folders). A source lists tensor names with their stored shape and type,
 // and reads one tensor at a time into a CPU tensor of the dtype the model
 // wants (quantized types are dequantized on read).
 //
@@ -51,8 +51,10 @@ class JSTIP_API TensorSource {
 };
 
 // Opens a weight file or folder by what it is: a `.gguf` file, a
-// `.safetensors` file, or a Hugging Face folder (model.safetensors or an
-// index of shards). Anything else is a WeightsError that says what was expected.
+// `.safetensors` file, a file named `model.bin` (CTranslate2), or a folder
+// holding Hugging Face weights (model.safetensors or an index of shards) or
+// a CTranslate2 model.bin. Anything else is a WeightsError that says what was
+// expected.
 JSTIP_API std::unique_ptr<TensorSource> open_tensor_source(const std::string& path);
 
 }  // namespace jstip::weights
