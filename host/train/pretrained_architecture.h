@@ -8,7 +8,7 @@
 //
 // This mirrors what each plugin's loader reads (llama_config.cc
 // config_from_hf / llama_gguf.cc config_from_gguf, gpt2_config.cc,
-// whisper_encoder.cc), in the plugins' own option names; a unit test builds
+// whisper_encoder.cc, for a CTranslate2 folder via jstip/weights/whisper_ct2.h), in the plugins' own option names; a unit test builds
 // the plugins' configs both ways and compares every field
 // (tests/train/checkpoint_sources_test.cc).
 #pragma once

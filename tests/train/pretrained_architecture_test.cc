@@ -134,6 +134,18 @@ TEST(PretrainedArchitecture, Gpt2FromAHuggingFaceFolder) {
   expect_same_llm("gpt2", (dir / "llm").string(), {0, 69, 12, 33});
 }
 
+// The whisper encoder built from `pretrained` and from the options
+// architecture_options records for it; their parameter shapes must agree.
+std::pair<std::shared_ptr<SpeechEncoder>, std::shared_ptr<SpeechEncoder>> whisper_both_ways(const std::string& pretrained) {
+  auto from_file = create<SpeechEncoder>("whisper", "encoder", "pretrained: " + pretrained + "\n");
+  const auto architecture = architecture_options("whisper", pretrained);
+  if (!architecture) ADD_FAILURE() << "no architecture options for " << pretrained;
+  auto rebuilt = create<SpeechEncoder>("whisper", "encoder", architecture ? yaml_of(*architecture) : "");
+  EXPECT_EQ(shapes_of(*std::dynamic_pointer_cast<torch::nn::Module>(rebuilt)),
+            shapes_of(*std::dynamic_pointer_cast<torch::nn::Module>(from_file)));
+  return {from_file, rebuilt};
+}
+
 TEST(PretrainedArchitecture, WhisperFromAHuggingFaceFolder) {
   auto dir = scratch("architecture_whisper_hf");
   fs::create_directories(dir / "whisper");
@@ -154,19 +166,22 @@ TEST(PretrainedArchitecture, WhisperFromAHuggingFaceFolder) {
   config.set("max_source_positions", Json::integer(40));
   write_json_file((dir / "whisper" / "config.json").string(), config);
 
-  const std::string pretrained = (dir / "whisper").string();
-  auto from_file = create<SpeechEncoder>("whisper", "encoder", "pretrained: " + pretrained + "\n");
-  const auto architecture = architecture_options("whisper", pretrained);
-  ASSERT_TRUE(architecture);
-  auto rebuilt = create<SpeechEncoder>("whisper", "encoder", yaml_of(*architecture));
+  auto [from_file, rebuilt] = whisper_both_ways((dir / "whisper").string());
   auto& file_module = *std::dynamic_pointer_cast<torch::nn::Module>(from_file);
   auto& rebuilt_module = *std::dynamic_pointer_cast<torch::nn::Module>(rebuilt);
-  EXPECT_EQ(shapes_of(rebuilt_module), shapes_of(file_module));
   nn::load_tensors(rebuilt_module, weights_of(file_module), "the pretrained slot");
   torch::NoGradGuard no_grad;
   const auto feats = torch::randn({2, 30, 24});
   const auto lengths = torch::tensor({30, 22}, torch::kInt64);
   EXPECT_TRUE(torch::equal(rebuilt->encode(feats, lengths).hidden, from_file->encode(feats, lengths).hidden));
+}
+
+TEST(PretrainedArchitecture, WhisperFromTheShippedCTranslate2Folder) {
+  const std::string pretrained = std::string(JSTIP_SOURCE_DIR) + "/models/whisper-tiny.en";
+  if (!fs::exists(pretrained + "/model.bin")) GTEST_SKIP() << pretrained << " missing (scripts/install-deps.sh installs it)";
+  auto [from_file, rebuilt] = whisper_both_ways(pretrained);
+  EXPECT_EQ(rebuilt->input_dim(), 80);
+  EXPECT_EQ(rebuilt->output_dim(), 384);
 }
 
 TEST(PretrainedArchitecture, WeightsOnlyPluginsNeedNothingAndUnknownOnesKeepTheFile) {
