@@ -6,6 +6,7 @@
 // feature normalization).
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -94,19 +95,24 @@ int run_encode(const cli::Args& args) {
 
   torch::InferenceMode inference;
   const auto waves = torch::from_blob(samples.data(), {1, n}, torch::kFloat32);
+  const auto start = std::chrono::steady_clock::now();
   data::FeatureBatch batch = e.features->compute(waves, torch::tensor({n}, torch::kInt64));
   torch::Tensor input = e.normalize ? graph::normalize_per_utterance(batch.features, batch.lengths) : batch.features;
+  const auto featured = std::chrono::steady_clock::now();
   EncoderOutput encoded = e.encoder->encode(input, batch.lengths);
+  const auto encoded_at = std::chrono::steady_clock::now();
+  auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
   int64_t kept = encoded.lengths[0].item<int64_t>();
   const int64_t ds = std::max<int64_t>(1, e.encoder->downsampling());
   const int64_t covered = std::min(kept, (batch.covered[0].item<int64_t>() + ds - 1) / ds);
   if (frames == "covered") kept = covered;
   const torch::Tensor hidden = encoded.hidden[0].narrow(0, 0, kept);
   data::write_npy_float32(out, hidden);
-  std::printf("wrote %s: %lld frames x %lld (%lld cover the %.2f s of audio; %s features, %lld frames)\n", out.c_str(),
-              static_cast<long long>(hidden.size(0)), static_cast<long long>(hidden.size(1)),
+  std::printf("wrote %s: %lld frames x %lld (%lld cover the %.2f s of audio; %s features, %lld frames); "
+              "features %.1f ms, encoder %.1f ms\n",
+              out.c_str(), static_cast<long long>(hidden.size(0)), static_cast<long long>(hidden.size(1)),
               static_cast<long long>(covered), double(n) / data::kSampleRate, e.features->name().c_str(),
-              static_cast<long long>(batch.lengths[0].item<int64_t>()));
+              static_cast<long long>(batch.lengths[0].item<int64_t>()), ms(start, featured), ms(featured, encoded_at));
   return 0;
 }
 
