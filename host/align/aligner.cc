@@ -51,6 +51,7 @@ std::vector<AlignOutcome> Aligner::align(std::vector<data::Utterance>& records) 
         texts.push_back(word.text);
       }
       waves.push_back(data::utterance_samples(record));
+      features_->check_fits(static_cast<int64_t>(waves.back().size()), where);
       if (features_->num_frames(static_cast<int64_t>(waves.back().size())) <= 0) {
         waves.pop_back();
         throw std::invalid_argument(where + ": audio shorter than one feature frame");

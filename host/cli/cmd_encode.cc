@@ -31,7 +31,8 @@ const char* kUsage =
     "Writes the encoder's output for AUDIO as float32 [frames, dim] .npy.\n"
     "MODEL: a Whisper folder (Hugging Face config.json + safetensors, or CTranslate2 model.bin,\n"
     "       e.g. models/whisper-tiny.en): whisper_mel features with its bins, no normalization;\n"
-    "       or a checkpoint (run, checkpoints or step folder): its encoder, features and data.feature_norm.\n"
+    "       or a checkpoint (run, checkpoints or step folder): its encoder, features and data.feature_norm,\n"
+    "       and the frames its speech-LLM keeps (with pad_30s: those covering the audio).\n"
     "  --pad-30s        pad the audio to 30 s as Whisper was trained (features.pad_30s): the encoder reads\n"
     "                   3000 frames and outputs 1500\n"
     "  --frames all     every frame the encoder outputs (the default; 1500 with --pad-30s)\n"
@@ -41,7 +42,8 @@ const char* kUsage =
 struct Encoder {
   std::shared_ptr<SpeechEncoder> encoder;
   std::unique_ptr<data::FeatureExtractor> features;
-  bool normalize = false;  // data.feature_norm: utterance
+  // A checkpoint's speech-LLM: its run_encoder normalizes as trained and keeps the covering frames.
+  std::shared_ptr<graph::SpeechLLM> model;
 };
 
 bool is_checkpoint(const std::string& path) {
@@ -72,9 +74,7 @@ Encoder checkpoint_encoder(const std::string& path, bool pad_30s) {
   Encoder e;
   e.encoder = loaded.composition.encoder;
   e.features = data::make_feature_extractor(data::features_options(loaded.composition.config));
-  e.normalize = loaded.composition.config.get_string("data.feature_norm",
-                                                     e.features->wants_utterance_norm() ? "utterance" : "none") ==
-                "utterance";
+  e.model = loaded.model;
   return e;
 }
 
@@ -92,14 +92,15 @@ int run_encode(const cli::Args& args) {
   const auto n = static_cast<int64_t>(samples.size());
   if (e.features->num_frames(n) <= 0)
     throw std::invalid_argument(audio + ": " + std::to_string(n) + " samples are too short for one frame");
+  e.features->check_fits(n, audio);
 
   torch::InferenceMode inference;
   const auto waves = torch::from_blob(samples.data(), {1, n}, torch::kFloat32);
   const auto start = std::chrono::steady_clock::now();
   data::FeatureBatch batch = e.features->compute(waves, torch::tensor({n}, torch::kInt64));
-  torch::Tensor input = e.normalize ? graph::normalize_per_utterance(batch.features, batch.lengths) : batch.features;
   const auto featured = std::chrono::steady_clock::now();
-  EncoderOutput encoded = e.encoder->encode(input, batch.lengths);
+  EncoderOutput encoded = e.model ? e.model->run_encoder(batch.features, batch.lengths, batch.covered)
+                                  : e.encoder->encode(batch.features, batch.lengths);
   const auto encoded_at = std::chrono::steady_clock::now();
   auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
   int64_t kept = encoded.lengths[0].item<int64_t>();

@@ -59,7 +59,8 @@ void drop_pretrained_files(const ConfigNodePtr& root, const Config& config) {
 int run_export(const cli::Args& args) {
   if (args.positional.size() != 1 || args.get("out").empty())
     throw std::invalid_argument(std::string("usage: ") + kUsage);
-  const fs::path out = fs::path(args.get("out")).lexically_normal();
+  fs::path out = fs::path(args.get("out")).lexically_normal();
+  if (!out.has_filename()) out = out.parent_path();  // "exp/": the temp folder must be exp's sibling, not inside it
   if (fs::exists(out) && !args.flag("force"))
     throw std::runtime_error(out.string() + " exists (give --force to replace it)");
   const std::string folder = decode::resolve_decode_checkpoint(args.positional[0]);

@@ -37,10 +37,14 @@ std::map<std::string, int64_t> special_ids(const fs::path& tokenizer_json) {
 
 bool is_ctranslate2_folder(const std::string& source) {
   std::error_code ec;
-  return fs::is_directory(source, ec) && fs::exists(fs::path(source) / "model.bin", ec);
+  if (!fs::is_directory(source, ec) || !fs::exists(fs::path(source) / "model.bin", ec)) return false;
+  return weights::open_tensor_source(source)->format() == "ctranslate2";  // as open_tensor_source reads the folder
 }
 
-std::string convert_whisper_ct2(const std::string& source, const std::string& out) {
+std::string convert_whisper_ct2(const std::string& source, const std::string& out_arg) {
+  fs::path out_path = fs::path(out_arg).lexically_normal();
+  if (!out_path.has_filename()) out_path = out_path.parent_path();  // "dir/": the temp folder is its sibling
+  const std::string out = out_path.string();
   const weights::WhisperCt2AsHf whisper(weights::open_tensor_source(source));
   safetensors::TensorMap tensors;
   for (const auto& entry : whisper.entries()) tensors[entry.name] = whisper.read(entry.name, torch::kFloat32);
@@ -49,16 +53,22 @@ std::string convert_whisper_ct2(const std::string& source, const std::string& ou
   const fs::path temp = out + ".tmp";
   fs::remove_all(temp);
   fs::create_directories(temp);
-  safetensors::save_file((temp / "model.safetensors").string(), tensors, {{"format", "pt"}});
   const fs::path tokenizer = fs::path(source) / "tokenizer.json";
-  write_json_file((temp / "config.json").string(), weights::whisper_hf_config(whisper.sizes(), special_ids(tokenizer)));
   std::string wrote = "config.json, model.safetensors (" + std::to_string(tensors.size()) + " tensors, float32)";
-  if (fs::exists(tokenizer)) {
-    fs::copy_file(tokenizer, temp / "tokenizer.json");
-    wrote += ", tokenizer.json";
+  try {
+    safetensors::save_file((temp / "model.safetensors").string(), tensors, {{"format", "pt"}});
+    write_json_file((temp / "config.json").string(), weights::whisper_hf_config(whisper.sizes(), special_ids(tokenizer)));
+    if (fs::exists(tokenizer)) {
+      fs::copy_file(tokenizer, temp / "tokenizer.json");
+      wrote += ", tokenizer.json";
+    }
+    fs::remove_all(out);
+    fs::rename(temp, out);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(temp, ec);  // a failed convert leaves nothing behind
+    throw;
   }
-  fs::remove_all(out);
-  fs::rename(temp, out);
   return wrote;
 }
 

@@ -86,6 +86,14 @@ torch::Tensor FeatureExtractor::compute(const torch::Tensor& waveform) const {
   return compute(waveform.unsqueeze(0), lengths).features.squeeze(0);
 }
 
+void FeatureExtractor::check_fits(int64_t num_samples, const std::string& what) const {
+  const int64_t limit = max_samples();
+  if (limit <= 0 || num_samples <= limit) return;
+  throw std::invalid_argument(what + " is " + std::to_string(double(num_samples) / 16000.0) + " s long; " + name() +
+                              " with pad_30s keeps only the first " + std::to_string(limit / 16000) +
+                              " s (cut it into shorter utterances, or set features.pad_30s: false)");
+}
+
 std::unique_ptr<FeatureExtractor> make_feature_extractor(const FeatureOptions& options) {
   if (options.type == FeatureType::WhisperMel) return std::make_unique<WhisperMel>(options.whisper_mel);
   return std::make_unique<KaldiFbank>(options.kaldi_fbank);

@@ -71,6 +71,12 @@ class FeatureExtractor {
   virtual int64_t num_frames(int64_t num_samples) const = 0;  // FeatureBatch::lengths of N samples
   virtual int64_t covered_frames(int64_t num_samples) const { return num_frames(num_samples); }  // FeatureBatch::covered
   virtual int64_t num_bins() const = 0;
+  // The longest input whose audio all reaches the features (whisper_mel with
+  // pad_30s: 30 s; beyond, the window keeps the first 30 s); 0: no limit.
+  virtual int64_t max_samples() const { return 0; }
+  // Throws std::invalid_argument naming `what` (a record, a file) when
+  // `num_samples` is past max_samples(): the rest of its transcript would have no speech.
+  void check_fits(int64_t num_samples, const std::string& what) const;
   virtual double frame_shift_seconds() const = 0;
   virtual std::string name() const = 0;  // feature_type_name of its type
   // Whether the speech-LLM normalizes these features per utterance by default

@@ -45,12 +45,10 @@ Loader::Loader(std::vector<std::string> shard_paths, LoaderOptions options)
       const auto samples = int64_t(seconds * kSampleRate);
       const int64_t frames = is_text_only(record) ? 0 : features_->num_frames(samples);
       // A 30-s window keeps the first 30 s: the rest of the transcript would have no speech.
-      if (options_.features.type == FeatureType::WhisperMel && options_.features.whisper_mel.pad_30s && seconds > 30) {
+      if (!is_text_only(record) && features_->max_samples() > 0 && samples > features_->max_samples()) {
         if (!options_.skip_bad_records)
-          throw std::invalid_argument(paths_[s] + ": record " + std::to_string(reader.last_index()) + " ('" +
-                                      record.id() + "') is " + std::to_string(seconds) +
-                                      " s long; features.pad_30s keeps only the first 30 s (cut it into shorter "
-                                      "utterances, or data.skip_bad_records: true to skip such records)");
+          features_->check_fits(samples, paths_[s] + ": record " + std::to_string(reader.last_index()) + " ('" +
+                                             record.id() + "') (data.skip_bad_records: true skips such records)");
         ++bad_records_;
         continue;
       }

@@ -46,6 +46,7 @@ class WhisperMel final : public FeatureExtractor {
   // min(N // 160, num_frames(N)).
   int64_t covered_frames(int64_t num_samples) const override;
   int64_t num_bins() const override { return options_.num_bins; }
+  int64_t max_samples() const override { return options_.pad_30s ? kWhisperChunkSamples : 0; }
   double frame_shift_seconds() const override { return double(kWhisperHop) / 16000.0; }
   std::string name() const override { return "whisper_mel"; }
   bool wants_utterance_norm() const override { return false; }

@@ -109,6 +109,7 @@ std::vector<DecodedUtterance> BatchDecoder::decode(const std::vector<data::Utter
     int64_t longest = 0;
     for (int64_t b : audio_rows) {
       waves.push_back(data::utterance_samples(records[b]));
+      features_->check_fits(static_cast<int64_t>(waves.back().size()), "record '" + records[b].id() + "'");
       longest = std::max<int64_t>(longest, static_cast<int64_t>(waves.back().size()));
     }
     const auto rows = static_cast<int64_t>(waves.size());

@@ -83,10 +83,10 @@ std::string encoder_options_text(const Config& config) {
   auto& fields = node->fields;
   fields.erase(std::remove_if(fields.begin(), fields.end(),
                               [](const auto& field) {
-                                if (field.first == "pretrained") return true;
-                                for (const char* key : nn::kTrainingOptionKeys)
-                                  if (field.first == key) return true;
-                                return false;
+                                // Freezing changes no output; `lora` does (alpha / rank scales
+                                // the adapters, a plain member the weight hash does not see).
+                                return field.first == "pretrained" || field.first == "freeze" ||
+                                       field.first == "freeze_patterns" || field.first == "unfreeze_patterns";
                               }),
                fields.end());
   return host::dump_yaml_flow(node);
@@ -290,7 +290,11 @@ void EncoderCache::ensure_manifest(const std::string& key_folder) {
   {
     std::ofstream out(temp);
     out << content.dump(2) << "\n";
-    if (!out) throw EncoderCacheError("cannot write " + temp + ": " + errno_text());
+    out.close();  // flushes: a full disk shows here, before the rename installs the file
+    if (!out) {
+      std::remove(temp.c_str());
+      throw EncoderCacheError("cannot write " + temp + ": " + errno_text());
+    }
   }
   if (std::rename(temp.c_str(), manifest.c_str()) != 0) {
     const std::string why = errno_text();
@@ -411,21 +415,23 @@ StageEncoderCache encoder_cache_for_stage(graph::SpeechLLM& model, const Config&
     spdlog::info("stage '{}': encoder cache off: the encoder trains ({} of {} parameter tensors)", stage, training, total);
     return {};
   }
+  if (model.spec_augment_on()) {
+    // Training steps would run the frozen encoder live in train mode, where a
+    // BatchNorm's running statistics still move: dev outputs cached at the
+    // stage's start would go stale.
+    spdlog::info("stage '{}': encoder cache off: speech.spec_augment changes the encoder's input every step", stage);
+    return {};
+  }
   EncoderCacheKey key = encoder_cache_key(model, config);
   StageEncoderCache out;
   out.cache = current && current->key().id == key.id
                   ? current
                   : std::make_shared<EncoderCache>(std::move(key), model.encoder().output_dim(),
                                                    config.get_int("encoder.ctc_vocab", 0));
-  out.for_training = !model.spec_augment_on();
-  if (out.for_training)
-    spdlog::info("stage '{}': the encoder is frozen: its outputs are computed once per utterance and read from "
-                 "encoder-cache/{} beside the shards; it runs in eval mode (no dropout)",
-                 stage, out.cache->key().id);
-  else
-    spdlog::info("stage '{}': the encoder is frozen, but speech.spec_augment changes its input every step: training "
-                 "steps run it live, dev evaluations read encoder-cache/{}",
-                 stage, out.cache->key().id);
+  out.for_training = true;
+  spdlog::info("stage '{}': the encoder is frozen: its outputs are computed once per utterance and read from "
+               "encoder-cache/{} beside the shards; it runs in eval mode (no dropout)",
+               stage, out.cache->key().id);
   return out;
 }
 

@@ -125,9 +125,9 @@ class EncoderCache {
 };
 
 // trainer.encoder_cache (auto | off) for a stage about to run. `auto` builds a
-// cache when every encoder parameter is frozen; training steps use it only
-// without speech.spec_augment (its masks change the encoder's input every
-// step), dev evaluations (never augmented) whenever the encoder is frozen.
+// cache when every encoder parameter is frozen and speech.spec_augment is off
+// (its masks change the encoder's input every step, and live train-mode steps
+// would move a BatchNorm's statistics under the cached dev outputs).
 // Logs the choice and why. `current` is kept when its key still holds.
 struct StageEncoderCache {
   std::shared_ptr<EncoderCache> cache;  // null: off, or the encoder trains

@@ -103,8 +103,9 @@ std::optional<SlotOptions> architecture_options(const std::string& plugin, const
   if (plugin == "gpt2") return gpt2_from_hf(config_json(pretrained));
   if (plugin == "whisper") {
     // A CTranslate2 folder: its sizes come from the tensors' shapes, as whisper_encoder.cc reads them.
-    if (fs::exists(fs::path(pretrained) / "model.bin")) {
-      const weights::WhisperCt2AsHf view(weights::open_tensor_source(pretrained));
+    std::shared_ptr<const weights::TensorSource> source = weights::open_tensor_source(pretrained);
+    if (weights::is_whisper_ct2(*source)) {
+      const weights::WhisperCt2AsHf view(source);
       const weights::WhisperSizes& s = view.sizes();
       return SlotOptions{{"input_dim", integer(s.num_mel_bins)},     {"d_model", integer(s.d_model)},
                          {"num_layers", integer(s.encoder_layers)},   {"num_heads", integer(s.encoder_attention_heads)},

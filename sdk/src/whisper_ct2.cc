@@ -24,6 +24,12 @@ std::string with_layer(std::string s, const std::string& layer) {
   return at == std::string::npos ? s : s.replace(at, 3, layer);
 }
 
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 int64_t count_layers(const TensorSource& source, const std::string& stack) {
   int64_t n = 0;
   while (source.contains(stack + "/layer_" + std::to_string(n) + "/ffn/linear_0/weight")) ++n;
@@ -103,9 +109,10 @@ WhisperCt2AsHf::WhisperCt2AsHf(std::shared_ptr<const TensorSource> ct2) : ct2_(s
     for (const auto& row : table) {
       if (!match_name(row.ct2, stored.name, &layer)) continue;
       matched = true;
-      if (stored.shape.empty() || stored.shape[0] % row.parts != 0)
-        throw WeightsError(where + ": variable '" + stored.name + "' has " + std::to_string(stored.shape.size()) +
-                           " dims; expected its first to split into " + std::to_string(row.parts) + " equal parts");
+      if (stored.shape.empty() || stored.shape[0] == 0 || stored.shape[0] % row.parts != 0)
+        throw WeightsError(where + ": variable '" + stored.name + "' has shape " + shape_text(stored.shape) +
+                           "; expected a first dimension that splits into " + std::to_string(row.parts) +
+                           " equal non-empty parts");
       if (row.hf.empty()) {
         auto slice = read_rows(stored.name, row.part, row.parts, torch::kFloat32);
         if (slice.abs().max().item<float>() != 0)
@@ -131,7 +138,7 @@ WhisperCt2AsHf::WhisperCt2AsHf(std::shared_ptr<const TensorSource> ct2) : ct2_(s
   check_flags();
 
   auto shape = [&](const std::string& name) { return ct2_->entry(name).shape; };
-  auto scalar = [&](const std::string& name) { return ct2_->read(name, torch::ScalarType::Undefined).item<int64_t>(); };
+  auto scalar = [&](const std::string& name) { return read_scalar(name); };
   auto conv1 = shape("encoder/conv1/weight");
   if (conv1.size() != 3) throw WeightsError(where + ": variable 'encoder/conv1/weight' is not [d_model, mel bins, 3]");
   sizes_.d_model = conv1[0];
@@ -153,6 +160,16 @@ WhisperCt2AsHf::WhisperCt2AsHf(std::shared_ptr<const TensorSource> ct2) : ct2_(s
                        " does not divide d_model " + std::to_string(sizes_.d_model));
 }
 
+int64_t WhisperCt2AsHf::read_scalar(const std::string& name) const {
+  if (!ct2_->contains(name))
+    throw WeightsError("CTranslate2 Whisper '" + ct2_->path() + "': has no variable '" + name + "'");
+  const torch::Tensor value = ct2_->read(name, torch::ScalarType::Undefined);
+  if (value.numel() != 1)
+    throw WeightsError("CTranslate2 Whisper '" + ct2_->path() + "': variable '" + name + "' has shape " +
+                       shape_text(value.sizes().vec()) + "; expected one value");
+  return value.item<int64_t>();
+}
+
 void WhisperCt2AsHf::check_flags() const {
   // name, the value Whisper has, what it means.
   struct Flag {
@@ -169,7 +186,7 @@ void WhisperCt2AsHf::check_flags() const {
   };
   for (const auto& flag : flags) {
     if (!ct2_->contains(flag.name)) continue;
-    const int64_t value = ct2_->read(flag.name, torch::ScalarType::Undefined).item<int64_t>();
+    const int64_t value = read_scalar(flag.name);
     if (value != flag.want)
       throw WeightsError("CTranslate2 Whisper '" + ct2_->path() + "': variable '" + flag.name + "' is " +
                          std::to_string(value) + "; Whisper's layout has " + std::to_string(flag.want) + " (" +

@@ -129,6 +129,10 @@ grep -q "the given llm.pretrained=$PWD/changed_llm: model.safetensors: changed (
 "$jstip" export ../moved/full --out exported_full > export_full.log 2>&1 || { cat export_full.log; fail "export full"; }
 if "$jstip" export ../moved/full --out exported_full 2> x.log; then fail "export over an existing folder"; fi
 grep -q "exists (give --force" x.log || fail "existing folder not named: $(cat x.log)"
+# --force over it, named with a trailing slash: the temp folder is a sibling, the old export replaced.
+"$jstip" export ../moved/full --out exported_full/ --force > export_force.log 2>&1 ||
+  { cat export_force.log; fail "export --force over exported_full/"; }
+[ -f exported_full/model.safetensors ] && [ -f exported_full/config.yaml ] || fail "export --force to DIR/ lost the folder"
 ls exported_frozen.tmp-* > /dev/null 2>&1 && fail "export left a temp folder"
 rm -rf "$work/moved/base" changed_llm
 python3 - exported_frozen <<'PY' || fail "exported folder"

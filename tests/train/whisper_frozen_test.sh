@@ -73,7 +73,7 @@ grep -q '"pad_30s": *true' elsewhere/hyp/decode_summary.json || fail "decoding d
 
 "$jstip" data inspect moved/shards/synth-00000.shard --limit 1 --export wav > /dev/null
 wav=$(ls wav/*.wav | head -1)
-"$jstip" encode "$work/run" "$wav" --pad-30s --out from_ckpt.npy > /dev/null 2>&1 || fail "encode with the checkpoint"
-"$jstip" encode "$whisper" "$wav" --pad-30s --out from_model.npy > /dev/null 2>&1 || fail "encode with the model folder"
+"$jstip" encode "$work/run" "$wav" --pad-30s --frames covered --out from_ckpt.npy > /dev/null 2>&1 || fail "encode with the checkpoint"
+"$jstip" encode "$whisper" "$wav" --pad-30s --frames covered --out from_model.npy > /dev/null 2>&1 || fail "encode with the model folder"
 cmp -s from_ckpt.npy from_model.npy || fail "the checkpoint's encoder is not the model folder's"
 echo "WHISPER-FROZEN-OK"

@@ -43,10 +43,10 @@ WhisperConfig config_of(const weights::WhisperSizes& s) {
 }  // namespace
 
 std::shared_ptr<const weights::TensorSource> WhisperEncoder::open_pretrained(const std::string& directory) {
-  if (!std::filesystem::exists(std::filesystem::path(directory) / "model.bin"))
-    return weights::open_tensor_source(directory);  // Hugging Face: config.json + safetensors
-  std::shared_ptr<const weights::TensorSource> ct2 = weights::open_tensor_source(directory);
-  return std::make_shared<weights::WhisperCt2AsHf>(ct2);
+  // What open_tensor_source finds (safetensors first); a CTranslate2 Whisper under Hugging Face names.
+  std::shared_ptr<const weights::TensorSource> source = weights::open_tensor_source(directory);
+  if (weights::is_whisper_ct2(*source)) return std::make_shared<weights::WhisperCt2AsHf>(source);
+  return source;
 }
 
 WhisperConvImpl::WhisperConvImpl(int64_t in, int64_t out, int64_t stride) : stride_(stride) {

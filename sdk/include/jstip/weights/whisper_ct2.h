@@ -70,6 +70,7 @@ class JSTIP_API WhisperCt2AsHf : public TensorSource {
   const Mapped& get(const std::string& name) const;
   torch::Tensor read_rows(const std::string& ct2, int part, int parts, torch::Dtype dtype) const;
   void check_flags() const;
+  int64_t read_scalar(const std::string& name) const;  // a one-value variable; errors name the file and it
 
   std::shared_ptr<const TensorSource> ct2_;
   std::vector<Mapped> mapped_;
