@@ -236,6 +236,16 @@ std::string resolve_checkpoint(const std::string& path) {
     std::string name = read_text(root / "latest");
     name.erase(name.find_last_not_of(" \n\r\t") + 1);
     if (fs::exists(root / name / "model.safetensors")) return (root / name).string();
+    // Killed while re-saving the step `latest` names (its old folder removed,
+    // the new one not yet renamed in): the newest whole checkpoint instead.
+    std::string newest;
+    for (const auto& entry : fs::directory_iterator(root)) {
+      const std::string folder = entry.path().filename().string();
+      if (folder.rfind("step-", 0) == 0 && folder.find(".tmp") == std::string::npos &&
+          fs::exists(entry.path() / "model.safetensors") && folder > newest)
+        newest = folder;
+    }
+    if (!newest.empty()) return (root / newest).string();
   }
   return "";
 }

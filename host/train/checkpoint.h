@@ -55,8 +55,9 @@ CheckpointContent load_checkpoint(const std::string& folder, torch::nn::Module& 
 // Every parameter and buffer of `model` by name, as a full checkpoint holds them.
 safetensors::TensorMap checkpoint_tensors(torch::nn::Module& model);
 
-// The folder `latest` points to, or "" when there is none. Accepts a run
-// folder, a checkpoints folder or a checkpoint folder.
+// The folder `latest` points to (when a kill left it naming a folder that is
+// not whole, the newest whole step folder), or "" when there is none. Accepts
+// a run folder, a checkpoints folder or a checkpoint folder.
 std::string resolve_checkpoint(const std::string& path);
 
 // The best-dev-loss checkpoint that `recorded` (a trainer_state.json's

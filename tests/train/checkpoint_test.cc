@@ -227,6 +227,23 @@ TEST(Checkpoint, KillInsideSaveLeavesTheLatestCheckpointLoadable) {
   EXPECT_FALSE(has_temp_folder(root));
 }
 
+// A kill while a resumed run re-saves the step `latest` names (the old folder
+// removed, the new one not yet renamed in) leaves `latest` naming nothing:
+// the newest whole checkpoint is taken instead.
+TEST(Checkpoint, LatestNamingARemovedFolderFallsBackToTheNewestWholeOne) {
+  auto root = scratch("ckpt_latest_dangling");
+  auto model = std::make_shared<Tiny>(2);
+  std::vector<std::string> folders;
+  for (int step = 1; step <= 3; ++step)
+    folders.push_back(save_checkpoint(root.string(), step, *model, nullptr, {jstip::Json::object(), ""}));
+  fs::remove_all(folders[2]);
+  fs::create_directories(root / "step-00000003.tmp-1");  // the half-written replacement
+  EXPECT_EQ(resolve_checkpoint(root.string()), folders[1]);
+  fs::remove_all(folders[0]);
+  fs::remove_all(folders[1]);
+  EXPECT_EQ(resolve_checkpoint(root.string()), "");
+}
+
 TEST(Checkpoint, PruneKeepsTheNewestAndTheBest) {
   auto root = scratch("ckpt_prune");
   auto model = std::make_shared<Tiny>(2);
