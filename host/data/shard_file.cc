@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "host/data/crc32c.h"
+#include "host/data/little_endian.h"
 
 namespace jstip::data {
 namespace fs = std::filesystem;
@@ -17,18 +18,6 @@ constexpr char kMagic[8] = {'J', 'S', 'T', 'I', 'P', 'S', 'H', 'D'};
 // Larger lengths are treated as damage rather than allocated.
 constexpr uint64_t kMaxRecordBytes = uint64_t(1) << 31;
 
-void put_u32(char* p, uint32_t v) { for (int i = 0; i < 4; ++i) p[i] = char((v >> (8 * i)) & 0xFF); }
-void put_u64(char* p, uint64_t v) { for (int i = 0; i < 8; ++i) p[i] = char((v >> (8 * i)) & 0xFF); }
-uint32_t get_u32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= uint32_t(uint8_t(p[i])) << (8 * i);
-  return v;
-}
-uint64_t get_u64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= uint64_t(uint8_t(p[i])) << (8 * i);
-  return v;
-}
 
 std::string make_header(uint64_t count) {
   std::string h(kShardHeaderSize, '\0');

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "host/data/crc32c.h"
+#include "host/data/little_endian.h"
 #include "host/data/feature_extractor.h"
 #include "host/data/loader.h"
 #include "host/graph/speech_llm.h"
@@ -29,18 +30,10 @@ constexpr char kMagic[8] = {'J', 'S', 'T', 'I', 'P', 'E', 'N', 'C'};
 constexpr uint64_t kMaxFrames = uint64_t(1) << 24;
 constexpr uint64_t kMaxDim = uint64_t(1) << 20;
 
-void put_u32(char* p, uint32_t v) { for (int i = 0; i < 4; ++i) p[i] = char((v >> (8 * i)) & 0xFF); }
-void put_u64(char* p, uint64_t v) { for (int i = 0; i < 8; ++i) p[i] = char((v >> (8 * i)) & 0xFF); }
-uint32_t get_u32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= uint32_t(uint8_t(p[i])) << (8 * i);
-  return v;
-}
-uint64_t get_u64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= uint64_t(uint8_t(p[i])) << (8 * i);
-  return v;
-}
+using data::get_u32;
+using data::get_u64;
+using data::put_u32;
+using data::put_u64;
 
 std::string errno_text() { return std::strerror(errno); }
 

@@ -21,6 +21,8 @@
 // GGUF is little-endian and the reader copies scalars as they lie.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the GGUF reader assumes a little-endian host");
 
+#include "file_read.h"
+
 namespace jstip::gguf {
 namespace {
 
@@ -79,35 +81,8 @@ bool supported(uint32_t type) {
   return type == 0 || type == 1 || type == 30 || type == 8 || type == 2 || type == 3;
 }
 
-// An open file descriptor, closed on every path out (errors included).
-class Fd {
- public:
-  explicit Fd(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// Reads exactly n bytes at offset; false when the file ends first or on an error.
-bool pread_all(int fd, void* out, uint64_t n, uint64_t offset) {
-  auto* p = static_cast<char*>(out);
-  while (n > 0) {
-    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(n, 1u << 30));
-    const ssize_t got = ::pread(fd, p, chunk, static_cast<off_t>(offset));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    p += got;
-    n -= static_cast<uint64_t>(got);
-    offset += static_cast<uint64_t>(got);
-  }
-  return true;
-}
+using jstip::detail::Fd;
+using jstip::detail::pread_all;
 
 // A buffered cursor over the header part of the file. Every read is checked
 // against the file size first, so a lying count or length is an error naming
