@@ -127,20 +127,63 @@ class Fp32Scope {
 
 }  // namespace
 
-EncoderCacheKey encoder_cache_key(graph::SpeechLLM& model, const Config& config) {
-  uint64_t weights = hash_named(model.encoder().named_parameters(/*recurse=*/true), 0x6a73746970656e63ULL);
-  weights = hash_named(model.encoder().named_buffers(/*recurse=*/true), weights);
+namespace {
+
+constexpr const char* kCtcHeadPrefix = "ctc_head.";
+
+bool in_ctc_head(const std::string& name) { return name.rfind(kCtcHeadPrefix, 0) == 0; }
+
+EncoderCacheKey make_key(graph::SpeechLLM& model, const Config& config, bool live_head) {
+  auto params = model.encoder().named_parameters(/*recurse=*/true);
+  auto buffers = model.encoder().named_buffers(/*recurse=*/true);
+  if (live_head) {
+    torch::OrderedDict<std::string, torch::Tensor> trunk, trunk_buffers;
+    for (const auto& item : params)
+      if (!in_ctc_head(item.key())) trunk.insert(item.key(), item.value());
+    for (const auto& item : buffers)
+      if (!in_ctc_head(item.key())) trunk_buffers.insert(item.key(), item.value());
+    params = std::move(trunk);
+    buffers = std::move(trunk_buffers);
+  }
+  uint64_t weights = hash_named(params, 0x6a73746970656e63ULL);
+  weights = hash_named(buffers, weights);
   EncoderCacheKey key;
   key.inputs = Json::object();
   key.inputs.set("format", Json::integer(kEncoderCacheFormatVersion));
   key.inputs.set("encoder", Json::string(config.get_string("encoder.type", "")));
   key.inputs.set("encoder_options", Json::string(encoder_options_text(config)));
   key.inputs.set("encoder_weights", Json::string(hash_hex(weights)));
+  if (live_head) key.inputs.set("ctc_head", Json::string("live (not cached, not in encoder_weights)"));
   key.inputs.set("features", data::make_feature_extractor(data::features_options(config))->options_json());
   key.inputs.set("features.pad_30s", Json::boolean(model.pad_30s()));
   key.inputs.set("data.feature_norm", Json::string(model.normalizes_features() ? "utterance" : "none"));
   key.id = hash_hex(hash_text(key.inputs.dump(), 0));
   return key;
+}
+
+}  // namespace
+
+EncoderCacheKey encoder_cache_key(graph::SpeechLLM& model, const Config& config) {
+  return make_key(model, config, /*live_head=*/false);
+}
+
+EncoderCacheKey encoder_trunk_cache_key(graph::SpeechLLM& model, const Config& config) {
+  return make_key(model, config, /*live_head=*/true);
+}
+
+jstip::nn::LoraLinear live_ctc_head(graph::SpeechLLM& model) {
+  bool head_trains = false;
+  for (const auto& item : model.encoder().named_parameters(/*recurse=*/true)) {
+    if (!item.value().requires_grad()) continue;
+    if (!in_ctc_head(item.key())) return nullptr;  // the trunk trains too
+    head_trains = true;
+  }
+  if (!head_trains) return nullptr;
+  for (const auto& child : model.encoder().named_children())
+    if (child.key() == "ctc_head")
+      if (auto head = std::dynamic_pointer_cast<jstip::nn::LoraLinearImpl>(child.value()))
+        return jstip::nn::LoraLinear(head);
+  return nullptr;  // a head of another type: the convention does not hold, run the encoder live
 }
 
 std::string encoding_path(const std::string& shard, int64_t record_index, const std::string& key) {
@@ -269,6 +312,11 @@ EncoderCacheStats& EncoderCacheStats::operator+=(const EncoderCacheStats& o) {
 EncoderCache::EncoderCache(EncoderCacheKey key, int64_t hidden_dim, int64_t ctc_dim)
     : key_(std::move(key)), hidden_dim_(hidden_dim), ctc_dim_(ctc_dim) {}
 
+EncoderCache::EncoderCache(EncoderCacheKey key, int64_t hidden_dim, jstip::nn::LoraLinear live_ctc_head)
+    : key_(std::move(key)), hidden_dim_(hidden_dim), ctc_dim_(0), live_ctc_head_(std::move(live_ctc_head)) {
+  if (!live_ctc_head_) throw std::logic_error("encoder cache: a live CTC head must be given");
+}
+
 void EncoderCache::ensure_manifest(const std::string& key_folder) {
   if (!manifests_.insert(key_folder).second) return;
   const fs::path manifest = fs::path(key_folder) / "manifest.json";
@@ -276,7 +324,7 @@ void EncoderCache::ensure_manifest(const std::string& key_folder) {
   Json content = key_.inputs;
   content.set("key", Json::string(key_.id));
   content.set("hidden_dim", Json::integer(hidden_dim_));
-  content.set("ctc_dim", Json::integer(ctc_dim_));
+  content.set("ctc_dim", Json::integer(ctc_dim_));  // 0 with a live head: only the trunk is stored
   std::error_code error;
   fs::create_directories(key_folder, error);
   const std::string temp = manifest.string() + ".tmp." + std::to_string(::getpid());
@@ -354,7 +402,7 @@ EncoderOutput EncoderCache::encode(graph::SpeechLLM& model, const data::Batch& b
     const torch::Tensor hidden = encoded.hidden.to(torch::kCPU).to(torch::kFloat);
     const torch::Tensor ctc =
         encoded.ctc_logits.defined() ? encoded.ctc_logits.to(torch::kCPU).to(torch::kFloat) : torch::Tensor();
-    const int64_t got_ctc = ctc.defined() ? ctc.size(-1) : 0;
+    const int64_t got_ctc = ctc.defined() && !live_ctc_head_ ? ctc.size(-1) : 0;
     if (hidden.size(-1) != hidden_dim_ || got_ctc != ctc_dim_)
       throw std::logic_error("encoder cache " + key_.id + ": the encoder gave frames of dim " +
                              std::to_string(hidden.size(-1)) + " with " + std::to_string(got_ctc) +
@@ -366,7 +414,7 @@ EncoderOutput EncoderCache::encode(graph::SpeechLLM& model, const data::Batch& b
       const int64_t frames = out_lengths[int64_t(j)].item<int64_t>();
       CachedEncoding encoding;
       encoding.hidden = hidden[int64_t(j)].narrow(0, 0, frames).contiguous();
-      if (ctc.defined()) encoding.ctc_logits = ctc[int64_t(j)].narrow(0, 0, frames).contiguous();
+      if (ctc.defined() && !live_ctc_head_) encoding.ctc_logits = ctc[int64_t(j)].narrow(0, 0, frames).contiguous();
       ensure_manifest(fs::path(paths[i]).parent_path().parent_path().string());
       write_encoding(paths[i], batch.record_indices[size_t(rows[i])], hashes[i], encoding);
       found[i] = std::move(encoding);
@@ -386,7 +434,14 @@ EncoderOutput EncoderCache::encode(graph::SpeechLLM& model, const data::Batch& b
     if (ctc.defined()) ctc[int64_t(i)].narrow(0, 0, frames).copy_(found[i].ctc_logits);
     out_lengths[int64_t(i)] = frames;
   }
-  return {hidden.to(device), out_lengths.to(device), ctc.defined() ? ctc.to(device) : ctc};
+  hidden = hidden.to(device);
+  if (live_ctc_head_) {
+    // The head trains: run it on the cached trunk, zero beyond each row as run_encoder gives it.
+    const auto valid = torch::arange(longest, out_lengths.options()).unsqueeze(0) < out_lengths.unsqueeze(1);
+    ctc = live_ctc_head_->forward(hidden).masked_fill(valid.to(device).logical_not().unsqueeze(-1), 0);
+    return {hidden, out_lengths.to(device), ctc};
+  }
+  return {hidden, out_lengths.to(device), ctc.defined() ? ctc.to(device) : ctc};
 }
 
 StageEncoderCache encoder_cache_for_stage(graph::SpeechLLM& model, const Config& config, const std::string& stage,
@@ -404,7 +459,8 @@ StageEncoderCache encoder_cache_for_stage(graph::SpeechLLM& model, const Config&
     ++total;
     if (p.requires_grad()) ++training;
   }
-  if (training > 0) {
+  jstip::nn::LoraLinear head = training > 0 ? live_ctc_head(model) : nullptr;
+  if (training > 0 && !head) {
     spdlog::info("stage '{}': encoder cache off: the encoder trains ({} of {} parameter tensors)", stage, training, total);
     return {};
   }
@@ -415,16 +471,24 @@ StageEncoderCache encoder_cache_for_stage(graph::SpeechLLM& model, const Config&
     spdlog::info("stage '{}': encoder cache off: speech.spec_augment changes the encoder's input every step", stage);
     return {};
   }
-  EncoderCacheKey key = encoder_cache_key(model, config);
+  EncoderCacheKey key = head ? encoder_trunk_cache_key(model, config) : encoder_cache_key(model, config);
   StageEncoderCache out;
-  out.cache = current && current->key().id == key.id
-                  ? current
-                  : std::make_shared<EncoderCache>(std::move(key), model.encoder().output_dim(),
-                                                   config.get_int("encoder.ctc_vocab", 0));
+  if (current && current->key().id == key.id)
+    out.cache = current;
+  else if (head)
+    out.cache = std::make_shared<EncoderCache>(std::move(key), model.encoder().output_dim(), head);
+  else
+    out.cache = std::make_shared<EncoderCache>(std::move(key), model.encoder().output_dim(),
+                                               config.get_int("encoder.ctc_vocab", 0));
   out.for_training = true;
-  spdlog::info("stage '{}': the encoder is frozen: its outputs are computed once per utterance and read from "
-               "encoder-cache/{} beside the shards; it runs in eval mode (no dropout)",
-               stage, out.cache->key().id);
+  if (head)
+    spdlog::info("stage '{}': the encoder is frozen but for its CTC head: the trunk's outputs are computed once per "
+                 "utterance and read from encoder-cache/{} beside the shards (eval mode, no dropout); the head runs live",
+                 stage, out.cache->key().id);
+  else
+    spdlog::info("stage '{}': the encoder is frozen: its outputs are computed once per utterance and read from "
+                 "encoder-cache/{} beside the shards; it runs in eval mode (no dropout)",
+                 stage, out.cache->key().id);
   return out;
 }
 

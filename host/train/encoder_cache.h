@@ -20,6 +20,13 @@
 //           | u64 ctc dim (0: no CTC head) | u64 input hash | u64 payload hash | u32 crc32c(previous 64 bytes)
 //   payload frames x hidden dim float32, then frames x ctc dim float32 (CTC logits)
 //
+// A trainable CTC head over a frozen trunk: when the only encoder parameters
+// that train are its `ctc_head` submodule's (the SDK convention: a
+// jstip::nn::LoraLinear registered as "ctc_head" that maps `hidden` to
+// `ctc_logits`; every in-tree encoder follows it), the cache keeps the trunk's
+// frames (ctc dim 0; the head's tensors are left out of the key) and the head
+// runs live on them, with gradients: a CTC bridge over a frozen Whisper costs
+// one encoder pass per utterance, not one per step.
 // Integers little-endian, floats in the host's order (little-endian hosts
 // only); the hashes are XXH64 (tensor_hash.h).
 // One file per record, not per shard: misses turn up in training order, spread
@@ -40,6 +47,7 @@
 #include "jstip/config.h"
 #include "jstip/encoder.h"
 #include "jstip/json.h"
+#include "jstip/nn/lora_linear.h"
 
 namespace jstip::graph {
 class SpeechLLM;
@@ -103,6 +111,9 @@ struct EncoderCacheStats {
 class EncoderCache {
  public:
   EncoderCache(EncoderCacheKey key, int64_t hidden_dim, int64_t ctc_dim);
+  // With a live head the cache stores the trunk's frames only (ctc_dim must be
+  // 0) and encode() computes ctc_logits = head(hidden) on every call.
+  EncoderCache(EncoderCacheKey key, int64_t hidden_dim, jstip::nn::LoraLinear live_ctc_head);
 
   // The encoder outputs of batch rows `rows` (records with audio), as
   // SpeechLLM::run_encoder gives them ([rows, T', D] zero beyond each row's
@@ -120,12 +131,22 @@ class EncoderCache {
 
   EncoderCacheKey key_;
   int64_t hidden_dim_, ctc_dim_;
+  jstip::nn::LoraLinear live_ctc_head_{nullptr};
   EncoderCacheStats stats_;
   std::set<std::string> manifests_;  // key folders whose manifest exists
 };
 
+// The encoder's `ctc_head` when it alone trains (every other encoder parameter
+// frozen, at least one of its own not), else null.
+jstip::nn::LoraLinear live_ctc_head(graph::SpeechLLM& model);
+
+// The key of `model`'s encoder with its trainable CTC head left out (the head
+// runs live over the cached trunk).
+EncoderCacheKey encoder_trunk_cache_key(graph::SpeechLLM& model, const Config& config);
+
 // trainer.encoder_cache (auto | off) for a stage about to run. `auto` builds a
-// cache when every encoder parameter is frozen and speech.spec_augment is off
+// cache when every encoder parameter is frozen, or all but a live CTC head's
+// (see live_ctc_head), and speech.spec_augment is off
 // (its masks change the encoder's input every step, and live train-mode steps
 // would move a BatchNorm's statistics under the cached dev outputs).
 // Logs the choice and why. `current` is kept when its key still holds.

@@ -437,6 +437,86 @@ TEST_F(EncoderCacheTest, DamagedFilesAreRefusedNamingFileAndRecord) {
   EXPECT_EQ(cache->stats().hits, int64_t(rows.size()) - 1);
 }
 
+// A trainable CTC head over a frozen trunk (the CTC bridge over a frozen
+// Whisper): the cache keeps the trunk, the head runs live with gradients, so
+// the loss and the head's gradients are the live encoder's, and a changed head
+// is used at once (its logits are never read stale from the cache).
+TEST_F(EncoderCacheTest, LiveCtcHeadOverTheCachedTrunkTrainsLikeTheLiveEncoder) {
+  auto composition = compose({"interleaver.type=word", "encoder.ctc_vocab=" + std::to_string(tokenizer_units() + 1),
+                              "speech.compress=ctc", "speech.posterior_embedding=true", "projector.stack=1"});
+  const data::Batch batch = first_batch(composition.config);
+  graph::SpeechLLM model(composition);
+  nn::freeze_all(model.encoder());
+  ASSERT_FALSE(train::live_ctc_head(model)) << "nothing trains: no live head";
+  nn::unfreeze_matching(model.encoder(), {"^ctc_head\\."});
+  ASSERT_TRUE(train::live_ctc_head(model));
+  const std::string trunk_key = train::encoder_trunk_cache_key(model, composition.config).id;
+  EXPECT_NE(trunk_key, train::encoder_cache_key(model, composition.config).id);
+
+  const train::StageEncoderCache stage = train::encoder_cache_for_stage(model, composition.config, "bridge", nullptr);
+  ASSERT_TRUE(stage.cache) << "only the CTC head trains: the trunk must be cached";
+  EXPECT_EQ(stage.cache->key().id, trunk_key);
+
+  graph::SampleBuilder builder(data::load_tokenizer(root_ + "/tok.model"),
+                               graph::PromptDefinition::from_config(composition.config));
+  const graph::CtcUnits units = graph::CtcUnits::from_config(composition.config);
+  model.train();
+  struct Result {
+    double loss = 0, ctc = 0;
+    std::vector<torch::Tensor> head_grads;
+  };
+  auto step = [&](train::EncoderCache* cache) {
+    train::LossMode mode;
+    mode.ctc = &units;
+    mode.encoder_cache = cache;
+    std::mt19937_64 rng(7);
+    torch::manual_seed(11);
+    model.zero_grad();
+    train::BatchLoss b = train::batch_loss(model, builder, *composition.interleaver, "word", "pairs", batch, rng, mode);
+    (b.loss * static_cast<double>(b.targets) + b.ctc_sum).backward();
+    Result out{b.loss.item<double>(), b.ctc_sum.item<double>(), {}};
+    for (const auto& item : model.encoder().named_parameters())
+      if (item.key().rfind("ctc_head.", 0) == 0 && item.value().grad().defined())
+        out.head_grads.push_back(item.value().grad().clone());
+    return out;
+  };
+  auto expect_same = [](const Result& got, const Result& want, const std::string& what) {
+    SCOPED_TRACE(what);
+    EXPECT_NEAR(got.loss, want.loss, 1e-5 * std::abs(want.loss));
+    EXPECT_NEAR(got.ctc, want.ctc, 1e-5 * std::abs(want.ctc));
+    ASSERT_EQ(got.head_grads.size(), want.head_grads.size());
+    ASSERT_FALSE(want.head_grads.empty()) << "the head must get gradients";
+    for (size_t i = 0; i < want.head_grads.size(); ++i)
+      EXPECT_TRUE(torch::allclose(got.head_grads[i], want.head_grads[i], 1e-4, 1e-6)) << "CTC head gradient " << i;
+  };
+  model.encoder().eval();
+  const Result live = step(nullptr);
+  model.encoder().train();
+  expect_same(step(stage.cache.get()), live, "first (encoded and written)");
+  const int64_t runs = model.encoder_runs();
+  expect_same(step(stage.cache.get()), live, "second (read back)");
+  EXPECT_EQ(model.encoder_runs(), runs) << "the trunk was cached: the encoder must not run";
+
+  // The head moves (as an optimizer step would): the cached trunk with the new head = the live encoder.
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& item : model.encoder().named_parameters())
+      if (item.key().rfind("ctc_head.", 0) == 0) item.value().add_(torch::randn_like(item.value()) * 0.05);
+  }
+  EXPECT_EQ(train::encoder_trunk_cache_key(model, composition.config).id, trunk_key) << "the head is not in the key";
+  model.encoder().eval();
+  const Result moved = step(nullptr);
+  model.encoder().train();
+  EXPECT_GT(std::abs(moved.ctc - live.ctc), 1e-3) << "the moved head must change the CTC loss";
+  expect_same(step(stage.cache.get()), moved, "after the head moved");
+  EXPECT_EQ(model.encoder_runs(), runs);
+
+  // The trunk trains too: no cache.
+  nn::unfreeze_matching(model.encoder(), {"."});
+  EXPECT_FALSE(train::live_ctc_head(model));
+  EXPECT_FALSE(train::encoder_cache_for_stage(model, composition.config, "all", nullptr).cache);
+}
+
 // features.pad_30s: the encoder reads each row's whole window, and only the
 // output frames covering the audio are kept (ceil(covered / 4) for the tiny
 // transformer's x4 subsampling), zero beyond.

@@ -13,6 +13,9 @@ struct EncoderOutput {
   torch::Tensor lengths;     // [B] int64, valid frames of each row of `hidden`
   torch::Tensor ctc_logits;  // [B, T', V] when the encoder has a CTC head, else undefined
 };
+// Convention (not required): a CTC head registered as the submodule "ctc_head",
+// a jstip::nn::LoraLinear with ctc_logits = ctc_head(hidden). The host's
+// encoder cache then trains the head alone over a cached frozen trunk.
 
 class JSTIP_API SpeechEncoder : public Component, public torch::nn::Module {
  public:
