@@ -10,7 +10,8 @@
 // which word): encode_words(words) encodes word 0 as it reads at the start of
 // a text and every later word as it reads after one space (" " + word), and
 // concatenates. For words that are not empty and neither start nor end with
-// whitespace (what split_words() gives) this equals encode(join(words, " "))
+// whitespace and hold no whitespace but single spaces (what split_words() and
+// written forms such as "them -" give) this equals encode(join(words, " "))
 // for both backends:
 //  - SentencePiece splits on whitespace before anything else (required here,
 //    --split_by_whitespace), and " w" encodes as "w" does ("▁w...");
@@ -65,7 +66,7 @@ class Tokenizer {
   // The whole text at once; special tokens written in it are matched whole
   // (byte BPE). No BOS/EOS is added.
   virtual std::vector<int> encode(const std::string& text) const = 0;
-  // The word rule above. A word holding a space is refused (std::invalid_argument).
+  // The word rule above.
   WordTokens encode_words(const std::vector<std::string>& words) const;
   virtual std::string decode(const std::vector<int>& ids) const = 0;
   virtual std::vector<std::string> pieces(const std::vector<int>& ids) const = 0;

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "host/data/byte_level.h"
+#include "host/data/text_normalizer.h"
 #include "host/data/tokenizer_fingerprint.h"
 #include "jstip/json.h"
 #include "tests/data/test_util.h"
@@ -335,6 +336,20 @@ TEST_F(SmolLm2, WordRuleEqualsWholeTextEncoding) {
   }
   EXPECT_EQ(failures, expected_failures);
   EXPECT_GE(plain_words, 450u);
+}
+
+// Written forms (a cased LLM's targets) can hold a token that makes no word
+// after a space ("them -"): the words' tokens are still the text's.
+TEST_F(SmolLm2, WrittenFormsWithWordlessTokensEncodeAsTheWrittenText) {
+  for (const std::string text : {"Take them - twice daily.", "\"Yes,\" she said ... then left.", "- Hello, world",
+                                 "Dr. Smith gave 200 mg -- no more."}) {
+    const NormalizedText normalized = normalize_written(text);
+    std::vector<std::string> forms;
+    for (const auto& w : normalized.words)
+      if (!w.written.empty()) forms.push_back(w.written);
+    EXPECT_EQ(tokenizer_->encode_words(forms).ids, tokenizer_->encode(normalized.written)) << text;
+  }
+  EXPECT_EQ(normalize_written("Take them - twice").words[1].written, "them -") << "the case this test is about";
 }
 
 TEST_F(SmolLm2, EncodesFasterThanOneMegabytePerSecond) {
