@@ -1,6 +1,7 @@
 // whisper encoder: x2 down-sampling and lengths, padding invariance, HF Whisper
 // import (model.encoder.*, decoder tensors ignored) against an independent
-// computation with torch's own conv1d, and a missing tensor named.
+// computation with torch's own conv1d, mean pooling of output frames, and a
+// missing tensor named.
 #include <fstream>
 
 #include "jstip/safetensors.h"
@@ -123,6 +124,35 @@ TEST(Whisper, HfCheckpointMatchesIndependentComputation) {
   auto out = encoder.encode(feats.unsqueeze(0), torch::tensor({23}, torch::kInt64));
   EXPECT_EQ(out.ctc_logits.size(2), 5);
   EXPECT_LT(max_abs_diff(out.hidden[0], reference_whisper(stored, feats)), 1e-4);
+}
+
+// pool N: the mean of every N output frames of the independent computation,
+// the last group of a row over its valid frames only; the CTC head reads the
+// pooled frames; lengths ceil(T' / N); downsampling 2N.
+TEST(Whisper, PoolAveragesRunsOfOutputFramesBeforeTheCtcHead) {
+  torch::manual_seed(2);
+  TempDir dir;
+  auto stored = write_hf_whisper(dir.str());
+  WhisperEncoder encoder(make_config(kWhisperOptions, {{"pretrained", dir.str()}, {"ctc_vocab", "5"}, {"pool", "4"}}));
+  EXPECT_EQ(encoder.downsampling(), 8);
+  encoder.eval();
+  torch::NoGradGuard no_grad;
+  const std::vector<int64_t> lens = {23, 9};  // 12 and 5 frames at 50 Hz: 3 and 2 pooled
+  auto feats = torch::randn({2, 23, kMels});
+  auto out = encoder.encode(feats, torch::tensor(lens, torch::kInt64));
+  EXPECT_TRUE(torch::equal(out.lengths, torch::tensor({3, 2}, torch::kInt64)));
+  ASSERT_EQ(out.hidden.sizes(), (std::vector<int64_t>{2, 3, kD}));
+  for (int64_t b = 0; b < 2; ++b) {
+    const auto full = reference_whisper(stored, feats[b].narrow(0, 0, lens[b]));  // [T', D]
+    for (int64_t g = 0; g < out.lengths[b].item<int64_t>(); ++g) {
+      const int64_t begin = g * 4, count = std::min<int64_t>(4, full.size(0) - begin);
+      EXPECT_LT(max_abs_diff(out.hidden[b][g], full.narrow(0, begin, count).mean(0)), 1e-4) << "row " << b << " group " << g;
+    }
+  }
+  EXPECT_EQ(out.hidden[1][2].abs().sum().item<double>(), 0.0) << "zero beyond the pooled length";
+  EXPECT_LT(max_abs_diff(out.ctc_logits, encoder.ctc_head(out.hidden)), 1e-6) << "the head reads the pooled frames";
+  jstip::testing::expect_error_containing(
+      [&] { WhisperEncoder(make_config(kWhisperOptions, {{"pretrained", dir.str()}, {"pool", "0"}})); }, "pool");
 }
 
 TEST(Whisper, MissingEncoderTensorIsNamedAndTrainingGivesFiniteGradients) {

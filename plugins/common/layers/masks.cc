@@ -17,6 +17,25 @@ torch::Tensor zero_padding(const torch::Tensor& x, const torch::Tensor& valid) {
   return x.masked_fill(valid.logical_not().unsqueeze(-1), 0.0);
 }
 
+torch::Tensor mean_pool_frames(const torch::Tensor& x, const torch::Tensor& lengths, int64_t factor,
+                               torch::Tensor* pooled_lengths) {
+  if (factor < 1) throw std::invalid_argument("mean_pool_frames: factor must be >= 1");
+  const auto lengths_long = lengths.to(x.device(), torch::kInt64);
+  if (factor == 1) {
+    *pooled_lengths = lengths_long;
+    return x;
+  }
+  const int64_t frames = x.size(1), groups = (frames + factor - 1) / factor;
+  auto padded = zero_padding(x, lengths_to_mask(lengths_long, frames));
+  if (groups * factor > frames) padded = torch::constant_pad_nd(padded, {0, 0, 0, groups * factor - frames});
+  const auto sums = padded.view({x.size(0), groups, factor, x.size(2)}).sum(2);
+  // Valid frames in each group: min(factor, max(0, length - g * factor)).
+  const auto starts = torch::arange(groups, lengths_long.options()).unsqueeze(0) * factor;
+  const auto counts = (lengths_long.unsqueeze(1) - starts).clamp(0, factor);
+  *pooled_lengths = torch::div(lengths_long + (factor - 1), factor, "floor");
+  return sums / counts.clamp_min(1).unsqueeze(-1).to(x.dtype());
+}
+
 torch::Tensor sinusoidal_encoding(const torch::Tensor& positions, int64_t dim) {
   auto options = positions.options().dtype(torch::kFloat32);
   auto channel_pairs = torch::arange(0, dim, 2, options);

@@ -15,6 +15,13 @@ torch::Tensor lengths_to_mask(const torch::Tensor& lengths, int64_t max_length);
 // anything, even NaN) never leaks into convolutions or attention values.
 torch::Tensor zero_padding(const torch::Tensor& x, const torch::Tensor& valid);
 
+// Mean of each run of `factor` frames of x [B, T, D], over a row's valid
+// frames only (the last run of a row may be short): [B, ceil(T / factor), D],
+// zero beyond each row's new length ceil(lengths[b] / factor), which it writes
+// to *pooled_lengths. factor 1 returns x and lengths as they are.
+torch::Tensor mean_pool_frames(const torch::Tensor& x, const torch::Tensor& lengths, int64_t factor,
+                               torch::Tensor* pooled_lengths);
+
 // Sinusoidal encodings of (possibly negative, fractional) positions:
 // [N] -> [N, dim], sin on even channels and cos on odd ones (Vaswani et al.).
 torch::Tensor sinusoidal_encoding(const torch::Tensor& positions, int64_t dim);

@@ -146,6 +146,7 @@ WhisperEncoder::WhisperEncoder(const Config& options) : dropout_(options.get_dou
     layer_stack->push_back(layer_list_.back());
   }
   layer_norm = register_module("layer_norm", layer_norm_of(config_.d_model));
+  pool_ = layers::positive_option(options.get_int("pool", 1), "pool", "whisper");
   int64_t ctc_vocab = options.get_int("ctc_vocab", 0);
   if (ctc_vocab > 0) ctc_head = register_module("ctc_head", jstip::nn::LoraLinear(config_.d_model, ctc_vocab));
   if (source) load_pretrained(*source);
@@ -184,6 +185,7 @@ EncoderOutput WhisperEncoder::encode(const torch::Tensor& feats, const torch::Te
   x = layers::zero_padding(torch::dropout(x, dropout_, is_training()), out_valid);
   for (auto& layer : layer_list_) x = layer(x, out_valid);
   out.hidden = layers::zero_padding(layer_norm(x), out_valid);
+  if (pool_ > 1) out.hidden = layers::mean_pool_frames(out.hidden, out.lengths, pool_, &out.lengths);
   if (ctc_head) out.ctc_logits = ctc_head(out.hidden);
   return out;
 }

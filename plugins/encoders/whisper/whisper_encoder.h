@@ -31,6 +31,8 @@ inline constexpr jstip_option_desc kWhisperOptions[] = {
     {"max_positions", JSTIP_OPT_INT, "1500", "position table size = longest output (HF max_source_positions)"},
     {"dropout", JSTIP_OPT_FLOAT, "0.0", "dropout on residual branches"},
     {"ctc_vocab", JSTIP_OPT_INT, "0", "size of the CTC head's output (blank included); 0 = no CTC head"},
+    {"pool", JSTIP_OPT_INT, "1",
+     "mean of every N output frames (50 Hz / N), before the CTC head: a head over a 49k-token vocabulary costs N times less"},
 };
 
 struct WhisperConfig {
@@ -82,7 +84,7 @@ class WhisperEncoder : public SpeechEncoder {
   EncoderOutput encode(const torch::Tensor& feats, const torch::Tensor& lengths) override;
   int64_t input_dim() const override { return config_.input_dim; }
   int64_t output_dim() const override { return config_.d_model; }
-  int64_t downsampling() const override { return 2; }
+  int64_t downsampling() const override { return 2 * pool_; }
 
   static WhisperConfig config_from_hf(const std::string& config_json_path);
   // A Hugging Face Whisper folder as is, a CTranslate2 one (model.bin) under Hugging Face names.
@@ -98,6 +100,7 @@ class WhisperEncoder : public SpeechEncoder {
 
  private:
   WhisperConfig config_;
+  int64_t pool_ = 1;  // option `pool`
   double dropout_;
   std::vector<WhisperLayer> layer_list_;
 };
