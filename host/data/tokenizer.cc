@@ -13,8 +13,7 @@ WordTokens Tokenizer::encode_words(const std::vector<std::string>& words) const 
   WordTokens out;
   out.word_begin.push_back(0);
   for (size_t w = 0; w < words.size(); ++w) {
-    const std::string& word = words[w];
-    const auto ids = encode(w == 0 ? word : " " + word);
+    const auto ids = encode(w == 0 ? words[w] : " " + words[w]);
     out.ids.insert(out.ids.end(), ids.begin(), ids.end());
     out.word_begin.push_back(int64_t(out.ids.size()));
   }

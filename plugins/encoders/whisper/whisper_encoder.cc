@@ -185,7 +185,7 @@ EncoderOutput WhisperEncoder::encode(const torch::Tensor& feats, const torch::Te
   x = layers::zero_padding(torch::dropout(x, dropout_, is_training()), out_valid);
   for (auto& layer : layer_list_) x = layer(x, out_valid);
   out.hidden = layers::zero_padding(layer_norm(x), out_valid);
-  if (pool_ > 1) out.hidden = layers::mean_pool_frames(out.hidden, out.lengths, pool_, &out.lengths);
+  out.hidden = layers::mean_pool_frames(out.hidden, out.lengths, pool_, &out.lengths);  // pool 1: as is
   if (ctc_head) out.ctc_logits = ctc_head(out.hidden);
   return out;
 }
