@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "host/data/byte_level.h"
+#include "host/runtime/utf8.h"
 
 namespace jstip::data {
 namespace {
@@ -31,7 +32,7 @@ ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(ByteBpeDefinition definition)
       throw std::runtime_error(where + ": added token " + quoted(t.content) + " has id " + std::to_string(t.id) +
                                ", outside the vocabulary of " + std::to_string(n));
     if (t.content.empty()) throw std::runtime_error(where + ": added token " + std::to_string(t.id) + " is empty");
-    if (byte_level::invalid_utf8_offset(t.content) != std::string_view::npos)
+    if (utf8::invalid_offset(t.content) != std::string_view::npos)
       throw std::runtime_error(where + ": added token " + std::to_string(t.id) + " is not valid UTF-8");
     if (d.pieces[t.id] != t.content)
       throw std::runtime_error(where + ": added token " + std::to_string(t.id) + " " + quoted(t.content) +
@@ -92,7 +93,7 @@ ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(ByteBpeDefinition definition)
 ByteLevelBpeTokenizer::~ByteLevelBpeTokenizer() = default;
 
 std::vector<int> ByteLevelBpeTokenizer::encode(const std::string& text) const {
-  const size_t bad = byte_level::invalid_utf8_offset(text);
+  const size_t bad = utf8::invalid_offset(text);
   if (bad != std::string_view::npos)
     throw std::invalid_argument(definition_.source + ": cannot tokenize text that is not valid UTF-8 (byte " +
                                 std::to_string(bad) + " of " + std::to_string(text.size()) + ")");

@@ -5,7 +5,7 @@
 // Llama 3) spell their pieces in it, so any byte string has a spelling and
 // decoding restores the exact bytes.
 //
-// Also the UTF-8 helpers the byte-level tokenizer needs.
+// UTF-8 checks are in host/runtime/utf8.h.
 #pragma once
 
 #include <array>
@@ -27,12 +27,5 @@ std::string to_symbols(std::string_view bytes);
 // alphabet.
 bool to_bytes(std::string_view symbols, std::string* bytes);
 
-// Byte offset of the first invalid UTF-8 sequence (overlong forms, surrogates
-// and code points above U+10FFFF are invalid, as in Unicode and PCRE2), or
-// std::string_view::npos when `text` is valid.
-size_t invalid_utf8_offset(std::string_view text);
-
-// Appends the UTF-8 encoding of a valid code point.
-void append_utf8(uint32_t code_point, std::string* out);
 
 }  // namespace jstip::data::byte_level

@@ -3,15 +3,65 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "host/runtime/utf8.h"
 
 namespace jstip::host {
 namespace {
 
 std::string origin_of(const std::string& file, const YAML::Mark& mark) {
   return file + ":" + std::to_string(mark.line + 1);
+}
+
+// YAML is printable Unicode text (lines end in LF or CRLF). yaml-cpp reads other bytes but cannot write
+// them back as themselves (bytes that are not UTF-8 become U+FFFD, a NUL
+// becomes 0xA0), so a checkpoint's dumped config would differ from the one it
+// trained with: refused with the place, "FILE:LINE:COLUMN".
+void check_text(const std::string& text, const std::string& origin) {
+  size_t bad = utf8::invalid_offset(text);
+  const char* what = "not UTF-8 text";
+  for (size_t i = 0; i < std::min(bad, text.size()); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool line_end = c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n');  // LF or CRLF
+    if ((c < 0x20 && c != '\t' && !line_end) || c == 0x7f) {
+      bad = i;
+      what = "a control character";
+      break;
+    }
+  }
+  if (bad == std::string::npos) return;
+  const size_t line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
+  const size_t line_start = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
+  const size_t column = line_start == std::string::npos ? bad + 1 : bad - line_start;
+  char code[8];
+  std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(text[bad]));
+  throw ConfigError(origin + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what + " (byte " +
+                    std::to_string(bad) + " is " + code + ")");
+}
+
+// Keys are names (sections, options, map entries). The length bound keeps a
+// dumped key inside YAML's 1024-character limit on implicit keys even where
+// the dump quotes and escapes it (checkpoints store their config as a dump);
+// a control character has no business in a name.
+constexpr size_t kMaxKeyBytes = 256;
+
+void check_key(const std::string& key, const std::string& where) {
+  if (key.size() > kMaxKeyBytes)
+    throw ConfigError(where + ": a key of " + std::to_string(key.size()) + " bytes (a key is a name of at most " +
+                      std::to_string(kMaxKeyBytes) + " bytes)");
+  for (size_t i = 0; i < key.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(key[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char code[8];
+      std::snprintf(code, sizeof code, "0x%02x", c);
+      throw ConfigError(where + ": key '" + key.substr(0, i) + "...' holds control character " + code +
+                        " at byte " + std::to_string(i) + " (a key is a printable name)");
+    }
+  }
 }
 
 ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
@@ -21,6 +71,8 @@ ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
     case YAML::NodeType::Scalar:
       node->kind = ConfigNode::Kind::Scalar;
       node->scalar = yaml.Scalar();
+      if (utf8::invalid_offset(node->scalar) != std::string::npos)  // escapes like "\xff" or "\ud800"
+        throw ConfigError(node->origin + ": the escapes in this string make text that is not UTF-8");
       break;
     case YAML::NodeType::Sequence:
       node->kind = ConfigNode::Kind::List;
@@ -29,7 +81,12 @@ ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
     case YAML::NodeType::Map:
       node->kind = ConfigNode::Kind::Map;
       for (const auto& field : yaml) {
+        const std::string where = origin_of(file, field.first.Mark());
+        if (!field.first.IsScalar()) throw ConfigError(where + ": a key must be a name, not a list or a map");
         std::string key = field.first.Scalar();
+        check_key(key, where);
+        if (utf8::invalid_offset(key) != std::string::npos)
+          throw ConfigError(where + ": the escapes in this key make text that is not UTF-8");
         if (node->find(key))
           throw ConfigError(origin_of(file, field.first.Mark()) + ": duplicate key '" + key + "'");
         node->fields.emplace_back(key, from_yaml(field.second, file));
@@ -41,10 +98,30 @@ ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
   return node;
 }
 
+// Whether yaml-cpp's own choice of style for `text` reads back as `text`. It
+// writes some strings plain that do not: a leading "--- " reads as a document
+// marker (the fuzzer's finding), "~" as null.
+bool reads_back_as_itself(const std::string& text) {
+  YAML::Emitter alone;
+  alone << text;
+  try {
+    const YAML::Node node = YAML::Load(alone.c_str());
+    return node.IsScalar() && node.Scalar() == text;
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
+// A key or a scalar value: as yaml-cpp chooses where that reads back, else double-quoted.
+void emit_text(YAML::Emitter& out, const std::string& text) {
+  if (!reads_back_as_itself(text)) out << YAML::DoubleQuoted;
+  out << text;
+}
+
 // Lists are always flow style; maps are block style unless `flow_maps`.
 void emit(YAML::Emitter& out, const ConfigNodePtr& node, bool flow_maps) {
   switch (node->kind) {
-    case ConfigNode::Kind::Scalar: out << node->scalar; break;
+    case ConfigNode::Kind::Scalar: emit_text(out, node->scalar); break;
     case ConfigNode::Kind::List:
       out << YAML::Flow << YAML::BeginSeq;
       for (const auto& item : node->items) emit(out, item, flow_maps);
@@ -53,7 +130,9 @@ void emit(YAML::Emitter& out, const ConfigNodePtr& node, bool flow_maps) {
     case ConfigNode::Kind::Map:
       out << (flow_maps ? YAML::Flow : YAML::Block) << YAML::BeginMap;
       for (const auto& [key, value] : node->fields) {
-        out << YAML::Key << key << YAML::Value;
+        out << YAML::Key;
+        emit_text(out, key);
+        out << YAML::Value;
         emit(out, value, flow_maps);
       }
       out << YAML::EndMap;
@@ -80,6 +159,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 ConfigNodePtr parse_yaml(const std::string& text, const std::string& origin) {
+  check_text(text, origin);
   YAML::Node yaml;
   try {
     yaml = YAML::Load(text);
@@ -158,6 +238,7 @@ void apply_override(const ConfigNodePtr& root, const std::string& assignment) {
     throw ConfigError("override '" + assignment + "': expected key.path=value");
   std::string key = assignment.substr(0, eq);
   std::string origin = "override '" + assignment + "'";
+  check_text(assignment, origin);
   ConfigNodePtr value;
   try {
     value = from_yaml(YAML::Load(assignment.substr(eq + 1)), origin);
@@ -180,6 +261,7 @@ void apply_override(const ConfigNodePtr& root, const std::string& assignment) {
     size_t dot = key.find('.', pos);
     std::string part = key.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
     if (part.empty()) throw ConfigError(origin + ": empty key component");
+    check_key(part, origin);
     if (node->kind != ConfigNode::Kind::Map)
       throw ConfigError(origin + ": '" + key.substr(0, pos ? pos - 1 : 0) + "' is not a map (" + node->origin + ")");
     auto child = node->find(part);

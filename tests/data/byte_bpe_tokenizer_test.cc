@@ -2,6 +2,7 @@
 // refusals) and SmolLM2's tokenizer against the Hugging Face ids in
 // tests/fixtures/tokenizer/smollm2_ids.jsonl (scripts/reference/tokenizer_fixtures.py).
 #include "host/data/byte_bpe_tokenizer.h"
+#include "host/runtime/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -98,7 +99,7 @@ TEST(ByteBpe, DecodeInvertsEncodeOnRandomText) {
     const int length = int(rng() % 40);
     for (int i = 0; i < length; ++i) {
       const auto& r = ranges[rng() % 5];
-      byte_level::append_utf8(r[0] + rng() % (r[1] - r[0] + 1), &text);
+      jstip::utf8::append(r[0] + rng() % (r[1] - r[0] + 1), &text);
       if (rng() % 4 == 0) text += " <s>x"[rng() % 5];
     }
     ASSERT_EQ(t.decode(t.encode(text)), text) << trial;

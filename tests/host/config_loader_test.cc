@@ -124,6 +124,79 @@ TEST(ConfigLoader, DumpRoundTrips) {
   EXPECT_EQ(again.get_string("d"), "text");
 }
 
+// A key is a name: a longer one would dump past YAML's 1024-character limit on
+// implicit keys (the fuzzer's finding: a 1,400-byte override key whose dump
+// did not load), and a control character is no name. Both are refused where
+// they enter, naming the file:line or the override.
+TEST(ConfigLoader, KeysAreBoundedPrintableNames) {
+  const std::string long_key(300, 'k');
+  try {
+    load_config({}, {"encoder." + long_key + "=1"});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("override 'encoder.kkk", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a key of 300 bytes"), std::string::npos) << e.what();
+  }
+  auto file = write_file("long_key.yaml", "encoder:\n  \"" + long_key + "\": 1\n");
+  try {
+    load_config({file}, {});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(file + ":2: a key of 300 bytes", 0), 0u) << e.what();
+  }
+  try {
+    parse_yaml("encoder:\n  \"d_mo\\x01del\": 1\n", "ctl.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "ctl.yaml:2: key 'd_mo...' holds control character 0x01 at byte 4 (a key is a printable name)");
+  }
+  EXPECT_THROW(load_config({}, {std::string("a.b\tc=1")}), ConfigError);
+  EXPECT_THROW(parse_yaml("? [a, b]\n: 1\n", "listkey.yaml"), ConfigError);
+  // The longest key allowed, made of the characters a dump must escape, still round-trips.
+  const std::string quoted_key(256, '"');
+  auto root = parse_yaml("'" + quoted_key + "': 1\n", "q.yaml");
+  EXPECT_EQ(dump_yaml(parse_yaml(dump_yaml(root), "dump")), dump_yaml(root));
+  EXPECT_EQ(parse_yaml(dump_yaml(root), "dump")->fields.at(0).first, quoted_key);
+}
+
+// yaml-cpp writes some strings plain that read back as something else: a key
+// or value starting with a document marker (the fuzzer's finding: "--- x"
+// dumped as `--- x: 1`, which does not load), "~" (null). The dump quotes them.
+TEST(ConfigLoader, DumpQuotesWhatWouldNotReadBackAsItself) {
+  auto root = parse_yaml("'--- num_heads': '--- 4'\ntilde: '~'\nlist: ['--- a', '~', '...']\nplain: text\n", "m.yaml");
+  const std::string dumped = dump_yaml(root);
+  Config again(parse_yaml(dumped, "dump"), "");
+  EXPECT_EQ(again.get_string("--- num_heads"), "--- 4") << dumped;
+  EXPECT_EQ(again.get_string("tilde"), "~") << dumped;
+  EXPECT_EQ(again.get_string_list("list"), (std::vector<std::string>{"--- a", "~", "..."})) << dumped;
+  EXPECT_NE(dumped.find("plain: text\n"), std::string::npos) << "plain strings stay plain:\n" << dumped;
+  EXPECT_EQ(dump_yaml(parse_yaml(dumped, "dump")), dumped);
+}
+
+// yaml-cpp reads bytes that are not UTF-8 but writes them back as U+FFFD, so a
+// checkpoint's dump would not be the config it trained with (the fuzzer's
+// finding); YAML is Unicode text, and the loader says where it is not.
+TEST(ConfigLoader, TextThatIsNotUtf8IsRefusedWithItsPlace) {
+  try {
+    parse_yaml("encoder:\n  name: caf\xe9\n", "latin1.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "latin1.yaml:2:12: not UTF-8 text (byte 20 is 0xe9)");
+  }
+  EXPECT_THROW(load_config({}, {"encoder.name=caf\xe9"}), ConfigError);
+  try {  // yaml-cpp read a raw NUL in a key as 0xA0
+    parse_yaml(std::string("llm:\n  hidden\0_size: 64\n", 24), "nul.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "nul.yaml:2:9: a control character (byte 13 is 0x00)");
+  }
+  EXPECT_THROW(parse_yaml("name: \"\\ud800\"\n", "surrogate.yaml"), ConfigError);
+  EXPECT_THROW(parse_yaml("n: \r\r1000\r\n", "lone_cr.yaml"), ConfigError);  // read back without its last CR
+  EXPECT_EQ(Config(parse_yaml("a: 1\r\nb: x\r\n", "crlf.yaml"), "").get_string("b"), "x");
+  Config fine(parse_yaml("encoder:\n  name: caf\xc3\xa9\n", "utf8.yaml"), "");
+  EXPECT_EQ(fine.get_string("encoder.name"), "caf\xc3\xa9");
+}
+
 TEST(ConfigLoader, ClosestMatchSuggestsTypos) {
   EXPECT_EQ(closest_match("d_modle", {"d_model", "num_layers"}), "d_model");
   EXPECT_EQ(closest_match("zzzzzz", {"d_model", "num_layers"}), "");
