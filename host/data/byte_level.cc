@@ -34,7 +34,6 @@ const std::vector<int>& reverse_map() {
   return reverse;
 }
 
-
 }  // namespace
 
 const std::array<std::string, 256>& byte_symbols() {

@@ -27,5 +27,4 @@ std::string to_symbols(std::string_view bytes);
 // alphabet.
 bool to_bytes(std::string_view symbols, std::string* bytes);
 
-
 }  // namespace jstip::data::byte_level

@@ -17,17 +17,27 @@ std::string origin_of(const std::string& file, const YAML::Mark& mark) {
   return file + ":" + std::to_string(mark.line + 1);
 }
 
-// YAML is printable Unicode text (lines end in LF or CRLF). yaml-cpp reads other bytes but cannot write
-// them back as themselves (bytes that are not UTF-8 become U+FFFD, a NUL
-// becomes 0xA0), so a checkpoint's dumped config would differ from the one it
-// trained with: refused with the place, "FILE:LINE:COLUMN".
+// A C0 control character or DEL: not text in YAML (tab and line ends aside).
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+std::string hex_byte(unsigned char c) {
+  char code[8];
+  std::snprintf(code, sizeof code, "0x%02x", c);
+  return code;
+}
+
+// YAML is printable Unicode text (lines end in LF or CRLF). yaml-cpp reads
+// other bytes but cannot write them back as themselves (bytes that are not
+// UTF-8 become U+FFFD, a NUL becomes 0xA0), so a checkpoint's dumped config
+// would differ from the one it trained with: refused with the place,
+// "FILE:LINE:COLUMN".
 void check_text(const std::string& text, const std::string& origin) {
   size_t bad = utf8::invalid_offset(text);
   const char* what = "not UTF-8 text";
   for (size_t i = 0; i < std::min(bad, text.size()); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     const bool line_end = c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n');  // LF or CRLF
-    if ((c < 0x20 && c != '\t' && !line_end) || c == 0x7f) {
+    if (is_control(c) && c != '\t' && !line_end) {
       bad = i;
       what = "a control character";
       break;
@@ -37,31 +47,28 @@ void check_text(const std::string& text, const std::string& origin) {
   const size_t line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
   const size_t line_start = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
   const size_t column = line_start == std::string::npos ? bad + 1 : bad - line_start;
-  char code[8];
-  std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(text[bad]));
   throw ConfigError(origin + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what + " (byte " +
-                    std::to_string(bad) + " is " + code + ")");
+                    std::to_string(bad) + " is " + hex_byte(static_cast<unsigned char>(text[bad])) + ")");
 }
 
 // Keys are names (sections, options, map entries). The length bound keeps a
 // dumped key inside YAML's 1024-character limit on implicit keys even where
 // the dump quotes and escapes it (checkpoints store their config as a dump);
-// a control character has no business in a name.
+// a control character has no business in a name. The text around a key has
+// passed check_text, so what is caught here came from escapes ("\x01", "\xff").
 constexpr size_t kMaxKeyBytes = 256;
 
 void check_key(const std::string& key, const std::string& where) {
   if (key.size() > kMaxKeyBytes)
     throw ConfigError(where + ": a key of " + std::to_string(key.size()) + " bytes (a key is a name of at most " +
                       std::to_string(kMaxKeyBytes) + " bytes)");
-  for (size_t i = 0; i < key.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(key[i]);
-    if (c < 0x20 || c == 0x7f) {
-      char code[8];
-      std::snprintf(code, sizeof code, "0x%02x", c);
-      throw ConfigError(where + ": key '" + key.substr(0, i) + "...' holds control character " + code +
-                        " at byte " + std::to_string(i) + " (a key is a printable name)");
-    }
-  }
+  for (size_t i = 0; i < key.size(); ++i)
+    if (is_control(static_cast<unsigned char>(key[i])))
+      throw ConfigError(where + ": key '" + key.substr(0, i) + "...' holds control character " +
+                        hex_byte(static_cast<unsigned char>(key[i])) + " at byte " + std::to_string(i) +
+                        " (a key is a printable name)");
+  if (utf8::invalid_offset(key) != std::string::npos)
+    throw ConfigError(where + ": the escapes in this key make text that is not UTF-8");
 }
 
 ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
@@ -85,10 +92,7 @@ ConfigNodePtr from_yaml(const YAML::Node& yaml, const std::string& file) {
         if (!field.first.IsScalar()) throw ConfigError(where + ": a key must be a name, not a list or a map");
         std::string key = field.first.Scalar();
         check_key(key, where);
-        if (utf8::invalid_offset(key) != std::string::npos)
-          throw ConfigError(where + ": the escapes in this key make text that is not UTF-8");
-        if (node->find(key))
-          throw ConfigError(origin_of(file, field.first.Mark()) + ": duplicate key '" + key + "'");
+        if (node->find(key)) throw ConfigError(where + ": duplicate key '" + key + "'");
         node->fields.emplace_back(key, from_yaml(field.second, file));
       }
       break;
